@@ -1,0 +1,201 @@
+package manifest
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/guardrail-k8s/guardrail/pkg/api"
+	"github.com/guardrail-k8s/guardrail/pkg/fieldpath"
+	"github.com/guardrail-k8s/guardrail/pkg/inventory"
+	yaml "go.yaml.in/yaml/v3"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes/scheme"
+)
+
+// decoded is what one document yields.
+type decoded struct {
+	objects  []*inventory.Object
+	problems []*api.Problem
+}
+
+// decodeChunk decodes one YAML (or JSON) document of file.
+func decodeChunk(file string, ch chunk, limits Limits) decoded {
+	var out decoded
+	problem := func(line int, obj, field, msg, hint string, warning bool) {
+		out.problems = append(out.problems, &api.Problem{Location: api.Location{File: file, Line: line},
+			Object: obj, Field: field, Message: msg, Hint: hint, Warning: warning})
+	}
+	if len(ch.data) > limits.MaxDocumentBytes {
+		problem(ch.line, "", "", fmt.Sprintf("document is %d bytes, over the %d byte limit", len(ch.data), limits.MaxDocumentBytes),
+			"split it; the API server refuses objects over about 1.5 MB", false)
+		return out
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(ch.data, &root); err != nil {
+		l, msg := yamlLine(err)
+		if l > 0 {
+			l += ch.line - 1
+		} else {
+			l = ch.line
+		}
+		problem(l, "", "", "invalid YAML: "+msg, "fix the syntax; other documents are still scanned", false)
+		return out
+	}
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+		root = *root.Content[0]
+	}
+	if root.Kind == 0 || (root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null") {
+		return out
+	}
+	if root.Kind != yaml.MappingNode {
+		problem(root.Line+ch.line-1, "", "", "document is not a mapping", "a Kubernetes object is a YAML mapping with apiVersion and kind", false)
+		return out
+	}
+	decodeObject(file, &root, ch.line-1, limits, &out, problem)
+	return out
+}
+
+type problemFunc func(line int, obj, field, msg, hint string, warning bool)
+
+// decodeObject decodes the mapping n, expanding List kinds into their items.
+func decodeObject(file string, n *yaml.Node, lineOff int, limits Limits, out *decoded, problem problemFunc) {
+	line := n.Line + lineOff
+	apiVersion, kind := scalarField(n, "apiVersion"), scalarField(n, "kind")
+	if items := mapField(n, "items"); items != nil && strings.HasSuffix(kind, "List") {
+		if items.Kind != yaml.SequenceNode {
+			problem(items.Line+lineOff, kind, "items", "items is not a list", "", false)
+			return
+		}
+		for _, it := range items.Content {
+			for it.Kind == yaml.AliasNode && it.Alias != nil {
+				it = it.Alias
+			}
+			if it.Kind != yaml.MappingNode {
+				problem(it.Line+lineOff, kind, "items", "list item is not a mapping", "", false)
+				continue
+			}
+			decodeObject(file, it, lineOff, limits, out, problem)
+		}
+		return
+	}
+	if apiVersion == "" || kind == "" {
+		problem(line, "", "", "not a Kubernetes object (no apiVersion or kind); skipped",
+			"pass only manifests, or ignore this warning for other YAML files", true)
+		return
+	}
+	c := converter{limits: limits, lineOff: lineOff}
+	c.lines.Add(fieldpath.Root, line)
+	v, err := c.value(n, fieldpath.Root, 0)
+	if err != nil {
+		var ce *convError
+		if errors.As(err, &ce) {
+			problem(ce.line, kind, "", ce.msg, ce.hint, false)
+		} else {
+			problem(line, kind, "", err.Error(), "", false)
+		}
+		return
+	}
+	m := v.(map[string]any)
+	lines := c.lines.Build()
+	gv, err := schema.ParseGroupVersion(apiVersion)
+	if err != nil {
+		problem(line, kind, "apiVersion", fmt.Sprintf("invalid apiVersion %q", apiVersion), "use group/version, for example apps/v1", false)
+		return
+	}
+	gvk := gv.WithKind(kind)
+	src := api.Location{File: file, Line: line}
+	obj, problems := toTyped(gvk, m)
+	label := kind
+	if name := nameOf(m); name != "" {
+		label = kind + "/" + name
+	}
+	for _, p := range problems {
+		problem(lines.Line(p.field), label, p.field, p.msg, p.hint, p.warning)
+	}
+	o, err := inventory.NewObject(gvk, obj, src, lines)
+	if err != nil {
+		problem(line, label, "metadata", err.Error(), "", false)
+		return
+	}
+	out.objects = append(out.objects, o)
+}
+
+type fieldProblem struct {
+	field, msg, hint string
+	warning          bool
+}
+
+// toTyped converts m to the typed object of gvk when the scheme knows it.
+// An object whose fields do not fit its type is kept unstructured, so that
+// it is still indexed and seen by the rules that read unstructured objects.
+func toTyped(gvk schema.GroupVersionKind, m map[string]any) (runtime.Object, []fieldProblem) {
+	u := &unstructured.Unstructured{Object: m}
+	if !scheme.Scheme.Recognizes(gvk) {
+		return u, nil
+	}
+	typed, err := scheme.Scheme.New(gvk)
+	if err != nil {
+		return u, nil
+	}
+	err = runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(m, typed, true)
+	if err == nil {
+		return typed, nil
+	}
+	var strict interface{ Errors() []error }
+	if errors.As(err, &strict) {
+		var ps []fieldProblem
+		for _, e := range strict.Errors() {
+			f := unknownField(e.Error())
+			ps = append(ps, fieldProblem{field: f, msg: fmt.Sprintf("unknown field %q: Kubernetes drops or rejects it, so the setting does not apply", f),
+				hint: "check the spelling and indentation against the " + gvk.Kind + " schema", warning: true})
+		}
+		return typed, ps
+	}
+	return u, []fieldProblem{{msg: "does not match the " + gvk.Kind + " schema: " + err.Error(),
+		hint: "fix the field type; the object is checked only by rules that read raw objects"}}
+}
+
+// unknownField extracts the path from `unknown field "spec.foo"`.
+func unknownField(msg string) string {
+	if i := strings.IndexByte(msg, '"'); i >= 0 {
+		if j := strings.IndexByte(msg[i+1:], '"'); j >= 0 {
+			return msg[i+1 : i+1+j]
+		}
+	}
+	return ""
+}
+
+func mapField(n *yaml.Node, key string) *yaml.Node {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			v := n.Content[i+1]
+			for v.Kind == yaml.AliasNode && v.Alias != nil {
+				v = v.Alias
+			}
+			return v
+		}
+	}
+	return nil
+}
+
+func scalarField(n *yaml.Node, key string) string {
+	if v := mapField(n, key); v != nil && v.Kind == yaml.ScalarNode {
+		return v.Value
+	}
+	return ""
+}
+
+func nameOf(m map[string]any) string {
+	if md, ok := m["metadata"].(map[string]any); ok {
+		if n, ok := md["name"].(string); ok {
+			return n
+		}
+		if n, ok := md["generateName"].(string); ok {
+			return n
+		}
+	}
+	return ""
+}

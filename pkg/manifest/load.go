@@ -1,0 +1,216 @@
+package manifest
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/guardrail-k8s/guardrail/pkg/api"
+	"github.com/guardrail-k8s/guardrail/pkg/inventory"
+)
+
+// Result is what a load produced: the objects in input order, and the
+// problems met on the way.
+type Result struct {
+	// Objects are ordered by argument, file (lexically within a directory) and document.
+	Objects []*inventory.Object
+	// Problems are errors and warnings, ordered the same way.
+	Problems []*api.Problem
+	// Files is the number of files read.
+	Files int
+}
+
+// Errors counts the problems that are errors, not warnings.
+func (r *Result) Errors() int {
+	n := 0
+	for _, p := range r.Problems {
+		if !p.Warning {
+			n++
+		}
+	}
+	return n
+}
+
+// Loader reads manifests. The zero value is not usable; use NewLoader.
+type Loader struct {
+	limits  Limits
+	workers int
+	stdin   io.Reader
+}
+
+// Option configures a Loader.
+type Option func(*Loader)
+
+// WithLimits replaces the default limits.
+func WithLimits(l Limits) Option { return func(ld *Loader) { ld.limits = l } }
+
+// WithWorkers sets how many documents are decoded at once (default GOMAXPROCS).
+func WithWorkers(n int) Option { return func(ld *Loader) { ld.workers = n } }
+
+// WithStdin sets the reader used for the path "-".
+func WithStdin(r io.Reader) Option { return func(ld *Loader) { ld.stdin = r } }
+
+// NewLoader returns a Loader with defaults changed by opts.
+func NewLoader(opts ...Option) *Loader {
+	ld := &Loader{limits: DefaultLimits(), workers: runtime.GOMAXPROCS(0), stdin: os.Stdin}
+	for _, o := range opts {
+		o(ld)
+	}
+	if ld.workers < 1 {
+		ld.workers = 1
+	}
+	return ld
+}
+
+// job is one document to decode, with its place in the output order.
+type job struct {
+	file     string
+	fileIdx  int
+	docIdx   int
+	ch       chunk
+	problems []*api.Problem // a file-level problem instead of a chunk
+}
+
+type jobResult struct {
+	fileIdx, docIdx int
+	decoded
+}
+
+// Load reads every path: files, directories (recursively, .yaml, .yml and
+// .json) and "-" for stdin. Problems never stop the load.
+func (ld *Loader) Load(paths []string) *Result {
+	jobs := make(chan job, 256)
+	results := make(chan jobResult, 256)
+	var wg sync.WaitGroup
+	for i := 0; i < ld.workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				r := jobResult{fileIdx: j.fileIdx, docIdx: j.docIdx}
+				if j.problems != nil {
+					r.problems = j.problems
+				} else {
+					r.decoded = decodeChunk(j.file, j.ch, ld.limits)
+				}
+				results <- r
+			}
+		}()
+	}
+	res := &Result{}
+	go func() {
+		res.Files = ld.produce(paths, jobs)
+		close(jobs)
+		wg.Wait()
+		close(results)
+	}()
+	var all []jobResult
+	for r := range results {
+		all = append(all, r)
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].fileIdx != all[j].fileIdx {
+			return all[i].fileIdx < all[j].fileIdx
+		}
+		return all[i].docIdx < all[j].docIdx
+	})
+	for _, r := range all {
+		res.Objects = append(res.Objects, r.objects...)
+		res.Problems = append(res.Problems, r.problems...)
+	}
+	return res
+}
+
+// produce reads files in order and queues their documents; it returns the
+// number of files read.
+func (ld *Loader) produce(paths []string, jobs chan<- job) int {
+	fileIdx := 0
+	emit := func(name string, data []byte, err error) {
+		idx := fileIdx
+		fileIdx++
+		if err != nil {
+			jobs <- job{file: name, fileIdx: idx, problems: []*api.Problem{{Location: api.Location{File: name}, Message: err.Error()}}}
+			return
+		}
+		for d, ch := range split(data) {
+			jobs <- job{file: name, fileIdx: idx, docIdx: d, ch: ch}
+		}
+	}
+	for _, p := range paths {
+		if p == "-" {
+			data, err := ld.readLimited(ld.stdin, "-")
+			emit("-", data, err)
+			continue
+		}
+		info, err := os.Stat(p)
+		if err != nil {
+			emit(p, nil, fmt.Errorf("cannot read: %w", unwrapPath(err)))
+			continue
+		}
+		if !info.IsDir() {
+			data, err := ld.readFile(p)
+			emit(p, data, err)
+			continue
+		}
+		_ = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				emit(path, nil, fmt.Errorf("cannot read: %w", unwrapPath(err)))
+				return nil
+			}
+			if d.IsDir() {
+				if path != p && strings.HasPrefix(d.Name(), ".") {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if !manifestExt(path) {
+				return nil
+			}
+			data, err := ld.readFile(path)
+			emit(path, data, err)
+			return nil
+		})
+	}
+	return fileIdx
+}
+
+func manifestExt(path string) bool {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".yaml", ".yml", ".json":
+		return true
+	}
+	return false
+}
+
+func (ld *Loader) readFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read: %w", unwrapPath(err))
+	}
+	defer f.Close()
+	return ld.readLimited(f, path)
+}
+
+func (ld *Loader) readLimited(r io.Reader, name string) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, ld.limits.MaxFileBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("cannot read: %w", err)
+	}
+	if int64(len(data)) > ld.limits.MaxFileBytes {
+		return nil, fmt.Errorf("file is over the %d byte limit; split it", ld.limits.MaxFileBytes)
+	}
+	return data, nil
+}
+
+func unwrapPath(err error) error {
+	if pe, ok := err.(*fs.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
