@@ -35,6 +35,7 @@ func FromObject(obj runtime.Object) *Workload {
 	if !ok {
 		return nil
 	}
+	applyServerDefaults(t.spec)
 	w := &Workload{
 		Meta:     t.meta,
 		Spec:     t.spec,
@@ -52,6 +53,7 @@ func FromObject(obj runtime.Object) *Workload {
 // FromPodSpec normalises a bare pod spec, as the admission webhook and tests
 // receive it. specPath is the field path to report for it.
 func FromPodSpec(meta *metav1.ObjectMeta, spec *corev1.PodSpec, specPath string) *Workload {
+	applyServerDefaults(spec)
 	w := &Workload{Meta: meta, Spec: spec, SpecPath: specPath}
 	w.Containers = containersOf(w)
 	return w

@@ -1,0 +1,94 @@
+package rules
+
+import (
+	"path"
+	"strings"
+
+	"github.com/guardrail-k8s/guardrail/pkg/api"
+)
+
+// sensitiveHostPaths are node paths whose exposure hands over the node. The
+// value says why.
+var sensitiveHostPaths = map[string]string{
+	"/":                                   "the node's whole filesystem",
+	"/etc":                                "node configuration and credentials",
+	"/etc/kubernetes":                     "cluster PKI and kubeconfigs",
+	"/proc":                               "every process of the node",
+	"/sys":                                "kernel interfaces",
+	"/dev":                                "node devices",
+	"/boot":                               "the node's kernel and boot loader",
+	"/root":                               "root's home directory",
+	"/var/lib/kubelet":                    "every pod's volumes, secrets and the kubelet's credentials",
+	"/var/lib/docker":                     "every container's filesystem",
+	"/var/lib/containerd":                 "every container's filesystem",
+	"/var/run":                            "the container runtime socket",
+	"/run":                                "the container runtime socket",
+	"/var/log":                            "every pod's logs (and symlink tricks to read node files)",
+	"/var/run/docker.sock":                "the Docker socket: full control of the node",
+	"/run/docker.sock":                    "the Docker socket: full control of the node",
+	"/var/run/containerd/containerd.sock": "the containerd socket: full control of the node",
+	"/run/containerd/containerd.sock":     "the containerd socket: full control of the node",
+	"/var/run/crio/crio.sock":             "the CRI-O socket: full control of the node",
+	"/run/crio/crio.sock":                 "the CRI-O socket: full control of the node",
+	"/var/run/cri-dockerd.sock":           "the cri-dockerd socket: full control of the node",
+	"/run/k3s/containerd/containerd.sock": "the k3s containerd socket: full control of the node",
+}
+
+// sensitiveSubtrees are paths where anything below is as sensitive as the path.
+var sensitiveSubtrees = []string{"/etc/kubernetes", "/proc", "/sys", "/dev", "/boot", "/root",
+	"/var/lib/kubelet", "/var/lib/docker", "/var/lib/containerd", "/var/run", "/run", "/var/log"}
+
+func init() {
+	register(Rule{
+		RuleInfo: api.RuleInfo{
+			ID: "hostpath-sensitive", Title: "Sensitive host path mounted", Severity: api.SeverityCritical, Category: api.CategoryHardening,
+			Rationale:   "Mounting the container runtime socket, /, /etc, /proc, /var/lib/kubelet or /var/run gives the pod control of the node or other pods' secrets; readOnly does not protect a socket.",
+			Remediation: "Remove the hostPath volume. Use the Kubernetes API, a CSI driver or a projected volume for what the pod needs.",
+			References:  []api.Reference{cis("5.2.12", "Minimize the admission of HostPath volumes"), nsa("Pod security: hardening container environments"), mitreEscape},
+		},
+		Scope: ScopeWorkload,
+		Check: checkSensitiveHostPath,
+	})
+}
+
+// hostPathRisk says why p is sensitive, or "" when it is not.
+func hostPathRisk(p string) string {
+	p = path.Clean("/" + strings.TrimSpace(p))
+	if why, ok := sensitiveHostPaths[p]; ok {
+		return why
+	}
+	for _, s := range sensitiveSubtrees {
+		if strings.HasPrefix(p, s+"/") {
+			return sensitiveHostPaths[s]
+		}
+	}
+	// An ancestor of a sensitive path exposes it too ("/var" holds /var/run).
+	var inside []string
+	for _, sp := range sortedKeys(sensitiveHostPaths) {
+		if strings.HasPrefix(sp, p+"/") && !strings.HasSuffix(sp, ".sock") {
+			inside = append(inside, sp)
+		}
+	}
+	if len(inside) > 0 {
+		return "contains " + strings.Join(inside, ", ")
+	}
+	return ""
+}
+
+func checkSensitiveHostPath(in *Input) []Violation {
+	w := in.Workload
+	var out []Violation
+	for i, v := range w.Spec.Volumes {
+		if v.HostPath == nil {
+			continue
+		}
+		if why := hostPathRisk(v.HostPath.Path); why != "" {
+			out = append(out, Violation{
+				Message: "volume " + quote(v.Name) + " mounts host path " + v.HostPath.Path + " (" + why + ")",
+				Field:   w.Field("volumes[" + itoa(i) + "].hostPath.path"),
+				Key:     "volume/" + v.Name,
+			})
+		}
+	}
+	return out
+}

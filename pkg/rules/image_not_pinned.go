@@ -1,0 +1,29 @@
+package rules
+
+import (
+	"strings"
+
+	"github.com/guardrail-k8s/guardrail/pkg/api"
+)
+
+func init() {
+	register(Rule{
+		RuleInfo: api.RuleInfo{
+			ID: "image-not-pinned", Title: "Image not pinned by digest", Severity: api.SeverityLow, Category: api.CategorySupplyChain,
+			Rationale:   "Tags can be moved by anyone who can push to the registry; only a digest guarantees that the image that runs is the one that was scanned and signed.",
+			Remediation: "Reference the image by digest (name:tag@sha256:...), updated by your CI or a tool such as Renovate.",
+			References:  []api.Reference{nsa("Pod security: building secure container images"), mitreImplant},
+		},
+		Scope: ScopeWorkload,
+		Check: func(in *Input) []Violation {
+			var out []Violation
+			for i := range in.Workload.Containers {
+				c := &in.Workload.Containers[i]
+				if d := parseImage(c.C.Image).digest; !strings.HasPrefix(d, "sha256:") && !strings.HasPrefix(d, "sha512:") {
+					out = append(out, containerViolation(c, "image", "image", "image %q is not pinned by digest", c.C.Image))
+				}
+			}
+			return out
+		},
+	})
+}

@@ -1,0 +1,87 @@
+package rules
+
+import (
+	"time"
+
+	"github.com/guardrail-k8s/guardrail/pkg/api"
+	"github.com/guardrail-k8s/guardrail/pkg/inventory"
+	"github.com/guardrail-k8s/guardrail/pkg/workload"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	psaapi "k8s.io/pod-security-admission/api"
+)
+
+// Scope says what a rule is evaluated against.
+type Scope int
+
+// The scopes.
+const (
+	// ScopeWorkload rules run once per object that carries a pod template.
+	ScopeWorkload Scope = iota + 1
+	// ScopeObject rules run once per object of one of the rule's Kinds.
+	ScopeObject
+	// ScopeNamespace rules run once per namespace of the inventory.
+	ScopeNamespace
+	// ScopeAny rules run once per object of any kind.
+	ScopeAny
+)
+
+// Rule is a registered check: its metadata and its logic.
+type Rule struct {
+	api.RuleInfo
+	// Scope selects what Check is called with.
+	Scope Scope
+	// Kinds lists the kinds a ScopeObject rule inspects.
+	Kinds []schema.GroupKind
+	// PSSLevel is set on Pod Security Standards rules: the level the check belongs to.
+	PSSLevel psaapi.Level
+	// Check returns the violations of one input. It must be pure and must not
+	// modify its input.
+	Check func(*Input) []Violation
+}
+
+// Settings are the evaluation parameters shared by every rule of a scan.
+type Settings struct {
+	// PSSVersion is the Pod Security Standards version to evaluate ("latest" by default).
+	PSSVersion psaapi.Version
+	// PSSLevel is the highest PSS level the selected profile checks; baseline
+	// checks that a restricted check overrides are skipped at restricted.
+	PSSLevel psaapi.Level
+	// Now is the evaluation time (certificate and exception expiry).
+	Now time.Time
+}
+
+// DefaultSettings evaluates the latest PSS version at the restricted level.
+func DefaultSettings() Settings {
+	return Settings{PSSVersion: psaapi.LatestVersion(), PSSLevel: psaapi.LevelRestricted, Now: time.Now()}
+}
+
+// Input is what a rule sees.
+type Input struct {
+	// Object is the object under review; for ScopeNamespace rules it is the
+	// Namespace object when the input has one, and nil otherwise.
+	Object *inventory.Object
+	// Workload is the object's normalised pod template (ScopeWorkload only).
+	Workload *workload.Workload
+	// Namespace is the namespace under review (ScopeNamespace only).
+	Namespace string
+	// Inventory is the whole indexed input, for cross-object rules.
+	Inventory *inventory.Inventory
+	// Settings are the scan parameters.
+	Settings *Settings
+}
+
+// Violation is one thing a rule found wrong.
+type Violation struct {
+	// Message is specific: it names the field and the offending value.
+	Message string
+	// Field is the path of the offending field within the object.
+	Field string
+	// Container names the container concerned, if any.
+	Container string
+	// Key distinguishes violations of one rule on one object, stably across
+	// edits that reorder fields; it defaults to Field.
+	Key string
+	// Object overrides the object the violation is reported on (namespace
+	// rules anchor on an object of the namespace).
+	Object *inventory.Object
+}

@@ -1,0 +1,74 @@
+package rules
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/guardrail-k8s/guardrail/pkg/api"
+	"github.com/guardrail-k8s/guardrail/pkg/secrets"
+)
+
+const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
+
+func init() {
+	register(Rule{
+		RuleInfo: api.RuleInfo{
+			ID: "secret-in-annotation", Title: "Secret in an annotation", Severity: api.SeverityHigh, Category: api.CategorySecrets,
+			Rationale:   "Annotations are metadata: they are returned by metadata-only reads, copied by tools and logged. kubectl's last-applied-configuration annotation on a Secret repeats the Secret's data in clear text.",
+			Remediation: "Remove the credential from the annotation. Apply Secrets with server-side apply (kubectl apply --server-side), which keeps no last-applied copy, and rotate the exposed credential.",
+			References:  []api.Reference{nsa("Network separation and hardening: secrets"), mitreCredsFiles},
+		},
+		Scope: ScopeAny,
+		Check: checkSecretInAnnotation,
+	})
+}
+
+func checkSecretInAnnotation(in *Input) []Violation {
+	anns := in.Object.Meta.GetAnnotations()
+	var out []Violation
+	for _, k := range sortedKeys(anns) {
+		v := anns[k]
+		field := "metadata.annotations[" + k + "]"
+		if k == lastApplied {
+			out = append(out, lastAppliedSecrets(v, field)...)
+			continue
+		}
+		for _, m := range secrets.ScanText(k, v) {
+			out = append(out, Violation{Message: "annotation " + k + " holds a " + m.Description + " (" + m.Redacted + ")",
+				Field: field, Key: "annotation/" + k + "/" + m.Detector})
+		}
+	}
+	return out
+}
+
+// lastAppliedSecrets reports the data a Secret's last-applied annotation
+// repeats, and credentials inside any other object's last-applied copy
+// (those are reported by the rules for the object's live fields too, but
+// the copy outlives fixes to those fields).
+func lastAppliedSecrets(v, field string) []Violation {
+	var obj struct {
+		Kind       string            `json:"kind"`
+		Data       map[string]string `json:"data"`
+		StringData map[string]string `json:"stringData"`
+	}
+	if err := json.Unmarshal([]byte(v), &obj); err != nil || obj.Kind != "Secret" {
+		return nil
+	}
+	var keys []string
+	for k, val := range obj.Data {
+		if val != "" {
+			keys = append(keys, "data."+k)
+		}
+	}
+	for k, val := range obj.StringData {
+		if val != "" {
+			keys = append(keys, "stringData."+k)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	sortStrings(keys)
+	return []Violation{{Message: "annotation " + lastApplied + " repeats the Secret's " + strings.Join(keys, ", ") + " in clear text",
+		Field: field, Key: "last-applied"}}
+}

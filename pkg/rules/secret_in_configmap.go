@@ -1,0 +1,46 @@
+package rules
+
+import (
+	"github.com/guardrail-k8s/guardrail/pkg/api"
+	"github.com/guardrail-k8s/guardrail/pkg/secrets"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+func init() {
+	register(Rule{
+		RuleInfo: api.RuleInfo{
+			ID: "secret-in-configmap", Title: "Secret in a ConfigMap", Severity: api.SeverityHigh, Category: api.CategorySecrets,
+			Rationale:   "ConfigMaps are not treated as sensitive: they are readable by far more subjects than Secrets, are not encrypted at rest by default and are printed freely by tools.",
+			Remediation: "Move the credential to a Secret managed outside Git and reference it; rotate the exposed credential.",
+			References:  []api.Reference{nsa("Network separation and hardening: secrets"), mitreCredsFiles},
+		},
+		Scope: ScopeObject,
+		Kinds: []schema.GroupKind{kindConfigMap},
+		Check: checkSecretInConfigMap,
+	})
+}
+
+func checkSecretInConfigMap(in *Input) []Violation {
+	cm, ok := in.Object.Obj.(*corev1.ConfigMap)
+	if !ok {
+		return nil
+	}
+	var out []Violation
+	for _, k := range sortedKeys(cm.Data) {
+		for _, m := range secrets.ScanText(k, cm.Data[k]) {
+			msg := "data[" + k + "] holds a " + m.Description + " (" + m.Redacted + ")"
+			if m.Line > 0 {
+				msg = "data[" + k + "] line " + itoa(m.Line+1) + " holds a " + m.Description + " (" + m.Redacted + ")"
+			}
+			out = append(out, Violation{Message: msg, Field: "data[" + k + "]", Key: "data/" + k + "/" + m.Detector + "/" + itoa(m.Line)})
+		}
+	}
+	for _, k := range sortedKeys(cm.BinaryData) {
+		for _, m := range secrets.ScanText(k, string(cm.BinaryData[k])) {
+			out = append(out, Violation{Message: "binaryData[" + k + "] holds a " + m.Description + " (" + m.Redacted + ")",
+				Field: "binaryData[" + k + "]", Key: "binaryData/" + k + "/" + m.Detector})
+		}
+	}
+	return out
+}

@@ -1,0 +1,171 @@
+package secrets
+
+import (
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Match is one detected secret.
+type Match struct {
+	// Detector is the stable name of what matched ("aws-access-key-id").
+	Detector string
+	// Description says what was found, for messages ("AWS access key ID").
+	Description string
+	// Redacted is the value with all but a short prefix masked.
+	Redacted string
+	// Line is the 0-based line within a multi-line text (ScanText only).
+	Line int
+}
+
+type pattern struct {
+	name, desc string
+	re         *regexp.Regexp
+	// keep, if set, must accept the matched text.
+	keep func(string) bool
+}
+
+var patterns = []pattern{
+	{name: "private-key", desc: "private key", re: regexp.MustCompile(`-----BEGIN ((RSA|EC|DSA|OPENSSH|ENCRYPTED|PGP) )?PRIVATE KEY( BLOCK)?-----`)},
+	{name: "aws-access-key-id", desc: "AWS access key ID", re: regexp.MustCompile(`\b(AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z2-7]{16}\b`),
+		keep: func(s string) bool { return !strings.Contains(s, "EXAMPLE") }},
+	{name: "gcp-service-account", desc: "GCP service account key", re: regexp.MustCompile(`"type"\s*:\s*"service_account"`)},
+	{name: "google-api-key", desc: "Google API key", re: regexp.MustCompile(`\bAIza[0-9A-Za-z_\-]{35}\b`)},
+	{name: "github-token", desc: "GitHub token", re: regexp.MustCompile(`\b(gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{60,})\b`)},
+	{name: "gitlab-token", desc: "GitLab token", re: regexp.MustCompile(`\bglpat-[A-Za-z0-9_\-]{20,}\b`)},
+	{name: "slack-token", desc: "Slack token", re: regexp.MustCompile(`\bxox[abposr]-[A-Za-z0-9-]{10,}\b`)},
+	{name: "slack-webhook", desc: "Slack webhook URL", re: regexp.MustCompile(`https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]+`)},
+	{name: "stripe-key", desc: "Stripe live key", re: regexp.MustCompile(`\b[rs]k_live_[0-9a-zA-Z]{24,}\b`)},
+	{name: "azure-storage-key", desc: "Azure storage account key", re: regexp.MustCompile(`AccountKey=[A-Za-z0-9+/=]{60,}`)},
+	{name: "npm-token", desc: "npm token", re: regexp.MustCompile(`\bnpm_[A-Za-z0-9]{36}\b`)},
+	{name: "sendgrid-key", desc: "SendGrid API key", re: regexp.MustCompile(`\bSG\.[\w-]{22}\.[\w-]{43}\b`)},
+	{name: "jwt", desc: "JSON Web Token", re: regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}`)},
+	{name: "basic-auth-url", desc: "URL with embedded password", re: regexp.MustCompile(`\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@'"]+:([^/\s@'"]+)@[^\s/'"]+`),
+		keep: func(s string) bool {
+			i := strings.Index(s, "://")
+			cred := s[i+3 : strings.LastIndexByte(s, '@')]
+			pw := cred[strings.IndexByte(cred, ':')+1:]
+			return !placeholder(pw)
+		}},
+}
+
+// keyName matches names under which secrets are stored.
+var keyName = regexp.MustCompile(`(?i)(passw(or)?d|passwd|pwd|secret|token|api[_.-]?key|apikey|access[_.-]?key|private[_.-]?key|client[_.-]?secret|credentials?|auth[_.-]?key|signing[_.-]?key|encryption[_.-]?key|conn(ection)?[_.-]?string|dsn)$|(?i)^(passw(or)?d|pwd|secret|token)`)
+
+// notSecretName excludes names that mention secrets without holding one.
+var notSecretName = regexp.MustCompile(`(?i)(_file|_path|_dir|_name|_ref|_key_id|_ttl|_expiry|_expires|_timeout|_length|_size|_type|_url|_enabled|_mode|_header|_version|_secret_name)$|secretname|secretref|keyref`)
+
+// Scan checks one named value: the name of a key (an env var, a ConfigMap
+// key, a flag) and the value stored under it.
+func Scan(key, value string) []Match {
+	var out []Match
+	for _, p := range patterns {
+		if loc := p.re.FindStringIndex(value); loc != nil {
+			m := value[loc[0]:loc[1]]
+			if p.keep != nil && !p.keep(m) {
+				continue
+			}
+			out = append(out, Match{Detector: p.name, Description: p.desc, Redacted: Redact(m)})
+		}
+	}
+	if len(out) > 0 {
+		return out
+	}
+	if key != "" && SecretName(key) && plausibleSecret(value) {
+		return []Match{{Detector: "secret-name", Description: "value stored under secret-like name " + strconv.Quote(key), Redacted: Redact(value)}}
+	}
+	if highEntropy(value) {
+		return []Match{{Detector: "high-entropy", Description: "high-entropy string", Redacted: Redact(value)}}
+	}
+	return nil
+}
+
+// SecretName reports whether a key name suggests it holds a credential.
+func SecretName(key string) bool {
+	return keyName.MatchString(key) && !notSecretName.MatchString(key)
+}
+
+// plausibleSecret rejects values that are clearly not credentials: empty,
+// placeholders and references, booleans, numbers, paths and short words.
+func plausibleSecret(v string) bool {
+	v = strings.TrimSpace(v)
+	if len(v) < 6 || placeholder(v) {
+		return false
+	}
+	switch strings.ToLower(v) {
+	case "true", "false", "yes", "no", "null", "none", "enabled", "disabled":
+		return false
+	}
+	if _, err := strconv.ParseFloat(v, 64); err == nil {
+		return false
+	}
+	if strings.HasPrefix(v, "/") || strings.HasPrefix(v, "./") || strings.HasPrefix(v, "file:") {
+		return false
+	}
+	if strings.ContainsAny(v, " \t") && len(strings.Fields(v)) > 3 {
+		return false // prose, not a credential
+	}
+	return true
+}
+
+// placeholder reports values that stand for a secret supplied elsewhere.
+func placeholder(v string) bool {
+	l := strings.ToLower(strings.TrimSpace(v))
+	switch {
+	case l == "", strings.HasPrefix(l, "${"), strings.HasPrefix(l, "$("), strings.HasPrefix(l, "{{"),
+		strings.HasPrefix(l, "<") && strings.HasSuffix(l, ">"), strings.HasPrefix(l, "%"),
+		strings.Trim(l, "*x.") == "", l == "redacted", l == "replace_me", l == "replaceme", l == "todo", l == "tbd",
+		strings.HasPrefix(l, "vault:"), strings.HasPrefix(l, "ref+"), strings.HasPrefix(l, "arn:aws:secretsmanager"):
+		return true
+	}
+	return false
+}
+
+// highEntropy flags long random-looking tokens that mix cases and digits.
+// Hex digests and UUIDs are excluded: they identify things, they do not
+// authenticate.
+func highEntropy(v string) bool {
+	v = strings.TrimSpace(v)
+	if len(v) < 32 || len(v) > 1024 || strings.ContainsAny(v, " \t\n") {
+		return false
+	}
+	var upper, lower, digit, other bool
+	for _, r := range v {
+		switch {
+		case r >= 'A' && r <= 'Z':
+			upper = true
+		case r >= 'a' && r <= 'z':
+			lower = true
+		case r >= '0' && r <= '9':
+			digit = true
+		case r == '+' || r == '/' || r == '=' || r == '-' || r == '_':
+		default:
+			other = true
+		}
+	}
+	if other || !(upper && lower && digit) {
+		return false
+	}
+	return Entropy(v) >= 4.5
+}
+
+// Entropy is the Shannon entropy of s in bits per character.
+func Entropy(s string) float64 {
+	if s == "" {
+		return 0
+	}
+	var counts [256]int
+	for i := 0; i < len(s); i++ {
+		counts[s[i]]++
+	}
+	var h float64
+	n := float64(len(s))
+	for _, c := range counts {
+		if c > 0 {
+			p := float64(c) / n
+			h -= p * math.Log2(p)
+		}
+	}
+	return h
+}
