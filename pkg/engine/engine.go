@@ -213,29 +213,27 @@ func (t *tally) merge(o tally) {
 // finish turns raw violations into findings, applies exceptions and the
 // baseline, sorts and summarises.
 func (e *Engine) finish(raws []raw, t tally) *Result {
-	sort.SliceStable(raws, func(i, j int) bool {
-		a, b := raws[i], raws[j]
-		if a.obj.Seq != b.obj.Seq {
-			return a.obj.Seq < b.obj.Seq
-		}
-		return a.rule.ID < b.rule.ID
-	})
 	res := &Result{Rules: rules.Infos(e.rules)}
 	now := e.settings.Now
 	if now.IsZero() {
 		now = time.Now()
 	}
+	fs := make([]seqFinding, len(raws))
+	for i, r := range raws {
+		fs[i] = seqFinding{seq: r.obj.Seq, f: e.toFinding(r)}
+		if s, note := e.suppression(r, fs[i].f, now); s != nil {
+			fs[i].f.Suppressed = s
+		} else if note != "" {
+			fs[i].f.Note = note
+		}
+	}
+	sortFindings(fs)
 	var baselined map[string]int
 	if e.baseline != nil {
 		baselined = e.baseline.counts()
 	}
-	for _, r := range raws {
-		f := e.toFinding(r)
-		if s, note := e.suppression(r, f, now); s != nil {
-			f.Suppressed = s
-		} else if note != "" {
-			f.Note = note
-		}
+	for _, sf := range fs {
+		f := sf.f
 		if f.Suppressed == nil && baselined[f.Fingerprint] > 0 {
 			baselined[f.Fingerprint]--
 			f.Suppressed = &api.Suppression{Source: "baseline", Reason: "present in the baseline"}
@@ -248,6 +246,34 @@ func (e *Engine) finish(raws []raw, t tally) *Result {
 	}
 	res.Summary = summarize(res, t)
 	return res
+}
+
+// seqFinding is a finding with its object's input position.
+type seqFinding struct {
+	seq int
+	f   api.Finding
+}
+
+// sortFindings orders findings by input position of their object, then
+// severity (most urgent first), line and rule, so output is deterministic
+// whatever the evaluation parallelism.
+func sortFindings(fs []seqFinding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := &fs[i].f, &fs[j].f
+		if fs[i].seq != fs[j].seq {
+			return fs[i].seq < fs[j].seq
+		}
+		if a.Severity != b.Severity {
+			return a.Severity > b.Severity
+		}
+		if a.Location.Line != b.Location.Line {
+			return a.Location.Line < b.Location.Line
+		}
+		if a.RuleID != b.RuleID {
+			return a.RuleID < b.RuleID
+		}
+		return a.Message < b.Message
+	})
 }
 
 func (e *Engine) toFinding(r raw) api.Finding {

@@ -36,6 +36,9 @@ func decodeChunk(file string, ch chunk, limits Limits) decoded {
 	var root yaml.Node
 	if err := yaml.Unmarshal(ch.data, &root); err != nil {
 		l, msg := yamlLine(err)
+		if last := lastContentLine(ch.data); l > last {
+			l = last // errors at end of input point past the last line
+		}
 		if l > 0 {
 			l += ch.line - 1
 		} else {
@@ -198,4 +201,27 @@ func nameOf(m map[string]any) string {
 		}
 	}
 	return ""
+}
+
+// lastContentLine is the 1-based number of the last non-blank line of d.
+func lastContentLine(d []byte) int {
+	line, last := 1, 0
+	blank := true
+	for _, b := range d {
+		switch b {
+		case '\n':
+			if !blank {
+				last = line
+			}
+			line++
+			blank = true
+		case ' ', '\t', '\r':
+		default:
+			blank = false
+		}
+	}
+	if !blank {
+		last = line
+	}
+	return last
 }

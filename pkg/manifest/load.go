@@ -169,8 +169,8 @@ func (ld *Loader) produce(paths []string, jobs chan<- job) int {
 				}
 				return nil
 			}
-			if !manifestExt(path) {
-				return nil
+			if !manifestExt(path) || strings.HasPrefix(d.Name(), ".") {
+				return nil // dot-files (.guardrail.yaml, editor files) are not manifests
 			}
 			data, err := ld.readFile(path)
 			emit(path, data, err)

@@ -82,12 +82,26 @@ func checkSensitiveHostPath(in *Input) []Violation {
 		if v.HostPath == nil {
 			continue
 		}
-		if why := hostPathRisk(v.HostPath.Path); why != "" {
-			out = append(out, Violation{
-				Message: "volume " + quote(v.Name) + " mounts host path " + v.HostPath.Path + " (" + why + ")",
-				Field:   w.Field("volumes[" + itoa(i) + "].hostPath.path"),
-				Key:     "volume/" + v.Name,
-			})
+		why := hostPathRisk(v.HostPath.Path)
+		if why == "" {
+			continue
+		}
+		desc := "volume " + quote(v.Name) + " mounts host path " + v.HostPath.Path + " (" + why + ")"
+		field := w.Field("volumes[" + itoa(i) + "].hostPath.path")
+		mounted := false
+		for ci := range w.Containers {
+			c := &w.Containers[ci]
+			for mi, m := range c.C.VolumeMounts {
+				if m.Name != v.Name {
+					continue
+				}
+				mounted = true
+				out = append(out, Violation{Message: c.String() + ": " + desc + " at " + m.MountPath,
+					Field: c.Field("volumeMounts[" + itoa(mi) + "]"), Container: c.Name, Key: string(c.Type) + "/" + c.Name + "/volume/" + v.Name})
+			}
+		}
+		if !mounted {
+			out = append(out, Violation{Message: desc + ", mounted by no container yet", Field: field, Key: "volume/" + v.Name})
 		}
 	}
 	return out

@@ -194,6 +194,9 @@ func locatePSS(w *workload.Workload, detail string) (field, container string) {
 			return c.Path, c.Name
 		}
 	}
+	if strings.Contains(detail, "pod must") {
+		return w.Field("securityContext"), ""
+	}
 	for _, f := range []string{"hostNetwork", "hostPID", "hostIPC", "securityContext", "volumes"} {
 		if strings.Contains(detail, f) || (f == "volumes" && strings.Contains(detail, "volume")) {
 			return w.Field(f), ""
