@@ -21,27 +21,31 @@ type Match struct {
 
 type pattern struct {
 	name, desc string
-	re         *regexp.Regexp
+	// anchors are literal substrings one of which every match contains; the
+	// regular expression runs only when one is present, which keeps the
+	// common case (no secret) a few substring searches.
+	anchors []string
+	re      *regexp.Regexp
 	// keep, if set, must accept the matched text.
 	keep func(string) bool
 }
 
 var patterns = []pattern{
-	{name: "private-key", desc: "private key", re: regexp.MustCompile(`-----BEGIN ((RSA|EC|DSA|OPENSSH|ENCRYPTED|PGP) )?PRIVATE KEY( BLOCK)?-----`)},
-	{name: "aws-access-key-id", desc: "AWS access key ID", re: regexp.MustCompile(`\b(AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z2-7]{16}\b`),
+	{name: "private-key", anchors: []string{"PRIVATE KEY"}, desc: "private key", re: regexp.MustCompile(`-----BEGIN ((RSA|EC|DSA|OPENSSH|ENCRYPTED|PGP) )?PRIVATE KEY( BLOCK)?-----`)},
+	{name: "aws-access-key-id", anchors: []string{"AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "AIPA"}, desc: "AWS access key ID", re: regexp.MustCompile(`\b(AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z2-7]{16}\b`),
 		keep: func(s string) bool { return !strings.Contains(s, "EXAMPLE") }},
-	{name: "gcp-service-account", desc: "GCP service account key", re: regexp.MustCompile(`"type"\s*:\s*"service_account"`)},
-	{name: "google-api-key", desc: "Google API key", re: regexp.MustCompile(`\bAIza[0-9A-Za-z_\-]{35}\b`)},
-	{name: "github-token", desc: "GitHub token", re: regexp.MustCompile(`\b(gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{60,})\b`)},
-	{name: "gitlab-token", desc: "GitLab token", re: regexp.MustCompile(`\bglpat-[A-Za-z0-9_\-]{20,}\b`)},
-	{name: "slack-token", desc: "Slack token", re: regexp.MustCompile(`\bxox[abposr]-[A-Za-z0-9-]{10,}\b`)},
-	{name: "slack-webhook", desc: "Slack webhook URL", re: regexp.MustCompile(`https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]+`)},
-	{name: "stripe-key", desc: "Stripe live key", re: regexp.MustCompile(`\b[rs]k_live_[0-9a-zA-Z]{24,}\b`)},
-	{name: "azure-storage-key", desc: "Azure storage account key", re: regexp.MustCompile(`AccountKey=[A-Za-z0-9+/=]{60,}`)},
-	{name: "npm-token", desc: "npm token", re: regexp.MustCompile(`\bnpm_[A-Za-z0-9]{36}\b`)},
-	{name: "sendgrid-key", desc: "SendGrid API key", re: regexp.MustCompile(`\bSG\.[\w-]{22}\.[\w-]{43}\b`)},
-	{name: "jwt", desc: "JSON Web Token", re: regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}`)},
-	{name: "basic-auth-url", desc: "URL with embedded password", re: regexp.MustCompile(`\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@'"]+:([^/\s@'"]+)@[^\s/'"]+`),
+	{name: "gcp-service-account", anchors: []string{"service_account"}, desc: "GCP service account key", re: regexp.MustCompile(`"type"\s*:\s*"service_account"`)},
+	{name: "google-api-key", anchors: []string{"AIza"}, desc: "Google API key", re: regexp.MustCompile(`\bAIza[0-9A-Za-z_\-]{35}\b`)},
+	{name: "github-token", anchors: []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"}, desc: "GitHub token", re: regexp.MustCompile(`\b(gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{60,})\b`)},
+	{name: "gitlab-token", anchors: []string{"glpat-"}, desc: "GitLab token", re: regexp.MustCompile(`\bglpat-[A-Za-z0-9_\-]{20,}\b`)},
+	{name: "slack-token", anchors: []string{"xox"}, desc: "Slack token", re: regexp.MustCompile(`\bxox[abposr]-[A-Za-z0-9-]{10,}\b`)},
+	{name: "slack-webhook", anchors: []string{"hooks.slack.com"}, desc: "Slack webhook URL", re: regexp.MustCompile(`https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]+`)},
+	{name: "stripe-key", anchors: []string{"k_live_"}, desc: "Stripe live key", re: regexp.MustCompile(`\b[rs]k_live_[0-9a-zA-Z]{24,}\b`)},
+	{name: "azure-storage-key", anchors: []string{"AccountKey="}, desc: "Azure storage account key", re: regexp.MustCompile(`AccountKey=[A-Za-z0-9+/=]{60,}`)},
+	{name: "npm-token", anchors: []string{"npm_"}, desc: "npm token", re: regexp.MustCompile(`\bnpm_[A-Za-z0-9]{36}\b`)},
+	{name: "sendgrid-key", anchors: []string{"SG."}, desc: "SendGrid API key", re: regexp.MustCompile(`\bSG\.[\w-]{22}\.[\w-]{43}\b`)},
+	{name: "jwt", anchors: []string{"eyJ"}, desc: "JSON Web Token", re: regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}`)},
+	{name: "basic-auth-url", anchors: []string{"://"}, desc: "URL with embedded password", re: regexp.MustCompile(`\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@'"]+:([^/\s@'"]+)@[^\s/'"]+`),
 		keep: func(s string) bool {
 			i := strings.Index(s, "://")
 			cred := s[i+3 : strings.LastIndexByte(s, '@')]
@@ -50,17 +54,49 @@ var patterns = []pattern{
 		}},
 }
 
-// keyName matches names under which secrets are stored.
-var keyName = regexp.MustCompile(`(?i)(passw(or)?d|passwd|pwd|secret|token|api[_.-]?key|apikey|access[_.-]?key|private[_.-]?key|client[_.-]?secret|credentials?|auth[_.-]?key|signing[_.-]?key|encryption[_.-]?key|conn(ection)?[_.-]?string|dsn)$|(?i)^(passw(or)?d|pwd|secret|token)`)
+// secretWords are name parts under which credentials are stored; a key
+// names a secret when, lower-cased with separators removed, it ends with one
+// (DB_PASSWORD, apiKey, client-secret) or starts with one (password_db).
+var secretWords = []string{"password", "passwd", "pwd", "secret", "token", "apikey", "accesskey", "privatekey",
+	"clientsecret", "credential", "credentials", "authkey", "signingkey", "encryptionkey", "connectionstring", "connstring", "dsn"}
 
-// notSecretName excludes names that mention secrets without holding one.
-var notSecretName = regexp.MustCompile(`(?i)(_file|_path|_dir|_name|_ref|_key_id|_ttl|_expiry|_expires|_timeout|_length|_size|_type|_url|_enabled|_mode|_header|_version|_secret_name)$|secretname|secretref|keyref`)
+// notSecretSuffixes are name endings that mention a secret without holding one.
+var notSecretSuffixes = []string{"file", "path", "dir", "name", "ref", "keyid", "ttl", "expiry", "expires", "timeout",
+	"length", "size", "type", "url", "enabled", "mode", "header", "version", "secretname", "keyref"}
+
+// normalizeKey lower-cases k and drops separators: "DB_PASSWORD" -> "dbpassword".
+func normalizeKey(k string) string {
+	b := make([]byte, 0, len(k))
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		switch {
+		case c >= 'A' && c <= 'Z':
+			b = append(b, c+'a'-'A')
+		case c == '_' || c == '-' || c == '.' || c == ' ':
+		default:
+			b = append(b, c)
+		}
+	}
+	return string(b)
+}
+
+func containsAny(s string, subs []string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
 
 // Scan checks one named value: the name of a key (an env var, a ConfigMap
 // key, a flag) and the value stored under it.
 func Scan(key, value string) []Match {
 	var out []Match
 	for _, p := range patterns {
+		if !containsAny(value, p.anchors) {
+			continue
+		}
 		if loc := p.re.FindStringIndex(value); loc != nil {
 			m := value[loc[0]:loc[1]]
 			if p.keep != nil && !p.keep(m) {
@@ -83,7 +119,18 @@ func Scan(key, value string) []Match {
 
 // SecretName reports whether a key name suggests it holds a credential.
 func SecretName(key string) bool {
-	return keyName.MatchString(key) && !notSecretName.MatchString(key)
+	k := normalizeKey(key)
+	for _, suf := range notSecretSuffixes {
+		if strings.HasSuffix(k, suf) {
+			return false
+		}
+	}
+	for _, w := range secretWords {
+		if strings.HasSuffix(k, w) || strings.HasPrefix(k, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // plausibleSecret rejects values that are clearly not credentials: empty,
