@@ -153,3 +153,19 @@ func (ix *Index) Line(path string) int {
 	}
 	return 0
 }
+
+// Len is the number of recorded fields.
+func (ix *Index) Len() int { return len(ix.hashes) }
+
+// Equal reports whether two indexes record the same fields on the same lines.
+func (ix *Index) Equal(o *Index) bool {
+	if len(ix.hashes) != len(o.hashes) {
+		return false
+	}
+	for i := range ix.hashes {
+		if ix.hashes[i] != o.hashes[i] || ix.lines[i] != o.lines[i] {
+			return false
+		}
+	}
+	return true
+}

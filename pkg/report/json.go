@@ -1,6 +1,8 @@
 package report
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"io"
 
@@ -10,12 +12,57 @@ import (
 
 type jsonPrinter struct{ o Options }
 
-// Print writes the result as indented JSON.
+// Print writes the result as indented JSON. Findings are encoded one at a
+// time, so a report of 100,000 findings never exists twice in memory (as
+// encoding/json's whole-document indenting would hold it).
 func (p *jsonPrinter) Print(w io.Writer, res *engine.Result) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(document(res, p.o))
+	d := document(res, p.o)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	ew := &errWriter{w: bw}
+	ew.printf("{\n  \"schemaVersion\": %s,\n  \"tool\": %s,\n  \"summary\": %s", enc(d.SchemaVersion, ""), enc(d.Tool, ""), enc(d.Summary, "  "))
+	ew.printf(",\n  \"findings\": ")
+	writeArray(ew, len(d.Findings), func(i int) any { return d.Findings[i] })
+	if len(d.Suppressed) > 0 {
+		ew.printf(",\n  \"suppressed\": ")
+		writeArray(ew, len(d.Suppressed), func(i int) any { return d.Suppressed[i] })
+	}
+	if len(d.Problems) > 0 {
+		ew.printf(",\n  \"problems\": ")
+		writeArray(ew, len(d.Problems), func(i int) any { return d.Problems[i] })
+	}
+	ew.printf("\n}\n")
+	if ew.err != nil {
+		return ew.err
+	}
+	return bw.Flush()
+}
+
+func writeArray(ew *errWriter, n int, item func(int) any) {
+	if n == 0 {
+		ew.printf("[]")
+		return
+	}
+	ew.printf("[")
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			ew.printf(",")
+		}
+		ew.printf("\n    %s", enc(item(i), "    "))
+	}
+	ew.printf("\n  ]")
+}
+
+// enc encodes v as indented JSON whose continuation lines start with prefix,
+// without HTML escaping, as json.Encoder with SetIndent would.
+func enc(v any, prefix string) string {
+	var buf bytes.Buffer
+	e := json.NewEncoder(&buf)
+	e.SetEscapeHTML(false)
+	e.SetIndent(prefix, "  ")
+	if err := e.Encode(v); err != nil {
+		return "null"
+	}
+	return string(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
 }
 
 type yamlPrinter struct{ o Options }
