@@ -5,6 +5,8 @@
 package fieldpath
 
 import (
+	"cmp"
+	"slices"
 	"sort"
 	"strconv"
 )
@@ -81,11 +83,16 @@ func Parse(path string) []Segment {
 }
 
 // Index records the line of every field of one object. Build it with
-// Builder; it is immutable afterwards and safe for concurrent reads.
+// Builder; it is immutable afterwards and safe for concurrent reads. It
+// keeps 32 bits of each hash: a collision could only misplace a line
+// number (odds about 1 in 30 million per lookup in a 150-field object),
+// and it halves the index, which is held for every object of a scan.
 type Index struct {
-	hashes []Hash
+	hashes []uint32
 	lines  []int32
 }
+
+func short(h Hash) uint32 { return uint32(h ^ h>>32) }
 
 // Builder accumulates (hash, line) pairs for an Index.
 type Builder struct {
@@ -108,20 +115,21 @@ func (b *Builder) Len() int { return len(b.entries) }
 
 // Build sorts the entries into an Index and resets the builder.
 func (b *Builder) Build() *Index {
-	sort.SliceStable(b.entries, func(i, j int) bool { return b.entries[i].h < b.entries[j].h })
-	ix := &Index{hashes: make([]Hash, 0, len(b.entries)), lines: make([]int32, 0, len(b.entries))}
+	slices.SortStableFunc(b.entries, func(a, c entry) int { return cmp.Compare(short(a.h), short(c.h)) })
+	ix := &Index{hashes: make([]uint32, 0, len(b.entries)), lines: make([]int32, 0, len(b.entries))}
 	for i, e := range b.entries {
-		if i > 0 && e.h == b.entries[i-1].h {
+		if i > 0 && short(e.h) == short(b.entries[i-1].h) {
 			continue
 		}
-		ix.hashes = append(ix.hashes, e.h)
+		ix.hashes = append(ix.hashes, short(e.h))
 		ix.lines = append(ix.lines, e.line)
 	}
 	b.entries = nil
 	return ix
 }
 
-func (ix *Index) find(h Hash) (int, bool) {
+func (ix *Index) find(full Hash) (int, bool) {
+	h := short(full)
 	i := sort.Search(len(ix.hashes), func(i int) bool { return ix.hashes[i] >= h })
 	if i < len(ix.hashes) && ix.hashes[i] == h {
 		return int(ix.lines[i]), true

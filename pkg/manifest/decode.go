@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"reflect"
+
 	"github.com/guardrail-k8s/guardrail/pkg/api"
 	"github.com/guardrail-k8s/guardrail/pkg/fieldpath"
 	"github.com/guardrail-k8s/guardrail/pkg/inventory"
@@ -137,10 +139,12 @@ func objectFromMap(file string, m map[string]any, line int, b *fieldpath.Builder
 		problem(line, kind, "apiVersion", fmt.Sprintf("invalid apiVersion %q", apiVersion), "use group/version, for example apps/v1", false)
 		return
 	}
-	gvk := gv.WithKind(kind)
+	// The GVK outlives the document: intern it rather than keep substrings
+	// that pin the document's text.
+	gvk := schema.GroupVersionKind{Group: intern(gv.Group), Version: intern(gv.Version), Kind: intern(kind)}
 	src := api.Location{File: file, Line: line}
 	obj, problems := toTyped(gvk, m)
-	label := kind
+	label := strings.Clone(kind)
 	if name := nameOf(m); name != "" {
 		label = kind + "/" + name
 	}
@@ -164,40 +168,51 @@ type fieldProblem struct {
 // An object whose fields do not fit its type is kept unstructured, so that
 // it is still indexed and seen by the rules that read unstructured objects.
 func toTyped(gvk schema.GroupVersionKind, m map[string]any) (runtime.Object, []fieldProblem) {
-	u := &unstructured.Unstructured{Object: m}
 	if !scheme.Scheme.Recognizes(gvk) {
-		return u, nil
+		return &unstructured.Unstructured{Object: own(m).(map[string]any)}, nil
 	}
 	typed, err := scheme.Scheme.New(gvk)
 	if err != nil {
-		return u, nil
+		return &unstructured.Unstructured{Object: own(m).(map[string]any)}, nil
 	}
-	err = runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(m, typed, true)
-	if err == nil {
-		return typed, nil
+	d := typedDecoder{}
+	if err := d.decode(m, reflect.ValueOf(typed).Elem(), ""); err != nil {
+		return &unstructured.Unstructured{Object: own(m).(map[string]any)}, []fieldProblem{{field: fieldOf(err), msg: "does not match the " + gvk.Kind + " schema: " + err.Error(),
+			hint: "fix the field type; the object is checked only by rules that read raw objects"}}
 	}
-	var strict interface{ Errors() []error }
-	if errors.As(err, &strict) {
-		var ps []fieldProblem
-		for _, e := range strict.Errors() {
-			f := unknownField(e.Error())
-			ps = append(ps, fieldProblem{field: f, msg: fmt.Sprintf("unknown field %q: Kubernetes drops or rejects it, so the setting does not apply", f),
-				hint: "check the spelling and indentation against the " + gvk.Kind + " schema", warning: true})
-		}
-		return typed, ps
+	var ps []fieldProblem
+	for _, f := range d.unknown {
+		ps = append(ps, fieldProblem{field: f, msg: fmt.Sprintf("unknown field %q: Kubernetes drops or rejects it, so the setting does not apply", f),
+			hint: "check the spelling and indentation against the " + gvk.Kind + " schema", warning: true})
 	}
-	return u, []fieldProblem{{msg: "does not match the " + gvk.Kind + " schema: " + err.Error(),
-		hint: "fix the field type; the object is checked only by rules that read raw objects"}}
+	return typed, ps
 }
 
-// unknownField extracts the path from `unknown field "spec.foo"`.
-func unknownField(msg string) string {
-	if i := strings.IndexByte(msg, '"'); i >= 0 {
-		if j := strings.IndexByte(msg[i+1:], '"'); j >= 0 {
-			return msg[i+1 : i+1+j]
+// own interns every string of a generic value, so that an unstructured
+// object does not keep the text it was parsed from alive.
+func own(v any) any {
+	switch x := v.(type) {
+	case string:
+		return intern(x)
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[intern(k)] = own(e)
 		}
+		return out
+	case []any:
+		for i, e := range x {
+			x[i] = own(e)
+		}
+		return x
 	}
-	return ""
+	return v
+}
+
+// fieldOf extracts the field path that prefixes a decoding error.
+func fieldOf(err error) string {
+	f, _, _ := strings.Cut(err.Error(), ": ")
+	return f
 }
 
 func mapField(n *yaml.Node, key string) *yaml.Node {

@@ -1,10 +1,12 @@
 package manifest
 
 import (
+	"bytes"
 	"errors"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/guardrail-k8s/guardrail/pkg/fieldpath"
 	yaml "go.yaml.in/yaml/v3"
@@ -43,7 +45,10 @@ func fastParse(data []byte, lineOff int, limits Limits, b *fieldpath.Builder) (m
 		return nil, 0, errFallback // yaml.v3 reports the offending character
 	}
 	p := &fastParser{lineOff: lineOff, limits: limits, b: b, unterminated: len(data) > 0 && data[len(data)-1] != '\n'}
-	text := string(data)
+	// The text is read in place (no copy): every string that outlives the
+	// parse is interned by the typed decoder or cloned for unstructured objects.
+	text := unsafe.String(unsafe.SliceData(data), len(data))
+	p.lines = make([]fline, 0, bytes.Count(data, []byte{'\n'})+1)
 	for len(text) > 0 {
 		nl := strings.IndexByte(text, '\n')
 		var l string
@@ -460,8 +465,18 @@ func plainInBlock(s string) (string, bool) {
 // resolvePlain types a plain scalar with yaml.v3's own resolver, so both
 // paths agree on what is a number, a boolean or null.
 func resolvePlain(s string) (any, error) {
-	if s == "" {
+	switch s {
+	case "", "~", "null", "Null", "NULL":
 		return nil, nil
+	case "true", "True", "TRUE":
+		return true, nil
+	case "false", "False", "FALSE":
+		return false, nil
+	}
+	if decimal(s) {
+		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return i, nil
+		}
 	}
 	c := s[0]
 	if (c >= 'a' && c <= 'z' && c != 'n' && c != 't' && c != 'f' && c != 'y' && c != 'o') || (c >= 'A' && c <= 'Z' && c != 'N' && c != 'T' && c != 'F' && c != 'Y' && c != 'O') {
@@ -469,6 +484,20 @@ func resolvePlain(s string) (any, error) {
 	}
 	n := &yaml.Node{Kind: yaml.ScalarNode, Value: s}
 	return (&converter{}).scalar(n)
+}
+
+// decimal reports a plain decimal integer without sign or leading zero,
+// which yaml.v3 resolves to an int like this.
+func decimal(s string) bool {
+	if len(s) == 0 || len(s) > 18 || (s[0] == '0' && len(s) > 1) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // quoted reads a one-line quoted scalar at the start of s and returns its

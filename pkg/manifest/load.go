@@ -194,6 +194,16 @@ func (ld *Loader) readFile(path string) ([]byte, error) {
 		return nil, fmt.Errorf("cannot read: %w", unwrapPath(err))
 	}
 	defer f.Close()
+	if info, err := f.Stat(); err == nil && info.Mode().IsRegular() {
+		if info.Size() > ld.limits.MaxFileBytes {
+			return nil, fmt.Errorf("file is over the %d byte limit; split it", ld.limits.MaxFileBytes)
+		}
+		data := make([]byte, info.Size())
+		if _, err := io.ReadFull(f, data); err != nil {
+			return nil, fmt.Errorf("cannot read: %w", err)
+		}
+		return data, nil
+	}
 	return ld.readLimited(f, path)
 }
 

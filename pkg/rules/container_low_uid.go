@@ -2,6 +2,7 @@ package rules
 
 import (
 	"github.com/guardrail-k8s/guardrail/pkg/api"
+	"github.com/guardrail-k8s/guardrail/pkg/workload"
 )
 
 // minSafeID is the lowest UID/GID that cannot collide with a host account.
@@ -31,7 +32,7 @@ func checkLowUID(in *Input) []Violation {
 			out = append(out, containerViolation(c, "securityContext.runAsUser", "uid", "runAsUser is not set, so the image's user applies"))
 		case u.Value < minSafeID:
 			v := containerViolation(c, "", "uid", "runAsUser %d is below %d", u.Value, minSafeID)
-			v.Field = u.Field
+			v.Field = workload.FieldOf(c, u)
 			out = append(out, v)
 		}
 		if g.Set && g.Value < minSafeID {
@@ -39,7 +40,7 @@ func checkLowUID(in *Input) []Violation {
 			if g.Value == 0 {
 				v.Message = c.String() + ": runAsGroup 0 is the root group"
 			}
-			v.Field = g.Field
+			v.Field = workload.FieldOf(c, g)
 			out = append(out, v)
 		}
 	}

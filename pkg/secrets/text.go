@@ -1,16 +1,39 @@
 package secrets
 
-import (
-	"regexp"
-	"strings"
-)
+import "strings"
 
-// assignment finds "key = value", "key: value" and "\"key\": \"value\"" on a line.
-var assignment = regexp.MustCompile(`^\s*["']?([A-Za-z0-9_.\-]+)["']?\s*[:=]\s*["']?([^"'#\s][^"'#]*?)["']?\s*,?\s*$`)
+// assignment splits a config-file line written as "key = value",
+// "key: value" or "\"key\": \"value\"," into key and value.
+func assignment(line string) (key, value string, ok bool) {
+	t := strings.TrimSpace(line)
+	if t == "" || t[0] == '#' || t[0] == ';' {
+		return "", "", false
+	}
+	i := strings.IndexAny(t, ":=")
+	if i <= 0 {
+		return "", "", false
+	}
+	key = strings.Trim(strings.TrimSpace(t[:i]), `"'`)
+	for _, c := range key {
+		if !(c == '_' || c == '.' || c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return "", "", false
+		}
+	}
+	value = strings.TrimSpace(t[i+1:])
+	value = strings.TrimSuffix(value, ",")
+	if c := strings.Index(value, " #"); c >= 0 {
+		value = strings.TrimSpace(value[:c])
+	}
+	value = strings.Trim(value, `"'`)
+	if key == "" || value == "" {
+		return "", "", false
+	}
+	return key, value, true
+}
 
 // ScanText checks a multi-line value, such as a config file in a ConfigMap:
-// first the whole value under its key, then each line as an assignment.
-// A multi-line pattern (a private key) is reported once, on its first line.
+// each line as an assignment, or as a bare value. A multi-line pattern (a
+// private key) is reported once, on its first line.
 func ScanText(key, text string) []Match {
 	if !strings.Contains(text, "\n") {
 		return Scan(key, text)
@@ -19,8 +42,8 @@ func ScanText(key, text string) []Match {
 	seen := map[string]bool{}
 	for i, line := range strings.Split(text, "\n") {
 		var ms []Match
-		if m := assignment.FindStringSubmatch(line); m != nil {
-			ms = Scan(m[1], m[2])
+		if k, v, ok := assignment(line); ok {
+			ms = Scan(k, v)
 		} else {
 			ms = Scan("", line)
 		}

@@ -2,6 +2,7 @@ package workload
 
 import (
 	"fmt"
+	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -31,6 +32,8 @@ type Container struct {
 	C *corev1.Container
 	// Security is the effective security context.
 	Security Effective
+
+	specPath, metaPath string // the pod's, for FieldOf
 }
 
 // Field returns the path of a container field ("securityContext.privileged").
@@ -57,7 +60,8 @@ func containersOf(w *Workload) []Container {
 	s := w.Spec
 	out := make([]Container, 0, len(s.InitContainers)+len(s.Containers)+len(s.EphemeralContainers))
 	add := func(t ContainerType, i int, c *corev1.Container) {
-		cc := Container{Type: t, Index: i, Name: c.Name, Path: fmt.Sprintf("%s[%d]", w.Field(string(t)), i), C: c}
+		cc := Container{Type: t, Index: i, Name: c.Name, Path: w.Field(string(t)) + "[" + strconv.Itoa(i) + "]", C: c,
+			specPath: w.SpecPath, metaPath: w.MetaPath}
 		cc.Security = resolve(w, &cc)
 		out = append(out, cc)
 	}

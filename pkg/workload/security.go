@@ -10,12 +10,27 @@ type Setting[T any] struct {
 	Value T
 	// Set is false when neither the container nor the pod sets the field.
 	Set bool
-	// Field is the path of the field that set it (container or pod level);
-	// when not Set, the container-level path where it should be set.
-	Field string
 	// FromPod is true when the value is inherited from the pod securityContext
 	// (or, for AppArmor, from the legacy pod annotation).
 	FromPod bool
+	// Name is the securityContext field name ("runAsUser"); FieldOf turns
+	// it into a path on demand, since most settings are never reported.
+	Name string
+	// annotation is set when the value came from a legacy pod annotation.
+	annotation string
+}
+
+// FieldOf returns the path of the field that set s: the container's or the
+// pod's securityContext field (or legacy annotation); when s is not set,
+// the container-level path where it should be set.
+func FieldOf[T any](c *Container, s Setting[T]) string {
+	switch {
+	case s.annotation != "":
+		return join(c.metaPath, "annotations["+s.annotation+"]")
+	case s.FromPod:
+		return join(c.specPath, "securityContext."+s.Name)
+	}
+	return c.Field("securityContext." + s.Name)
 }
 
 // Effective is a container's security context after inheritance: fields the
@@ -43,33 +58,31 @@ func resolve(w *Workload, c *Container) Effective {
 	var e Effective
 	csc := c.C.SecurityContext
 	psc := w.Spec.SecurityContext
-	cf := func(f string) string { return c.Field("securityContext." + f) }
-	pf := func(f string) string { return w.Field("securityContext." + f) }
 
 	inherit(&e.RunAsUser, ptrOf(csc, func(s *corev1.SecurityContext) *int64 { return s.RunAsUser }),
-		ptrOf(psc, func(s *corev1.PodSecurityContext) *int64 { return s.RunAsUser }), cf("runAsUser"), pf("runAsUser"))
+		ptrOf(psc, func(s *corev1.PodSecurityContext) *int64 { return s.RunAsUser }), "runAsUser")
 	inherit(&e.RunAsGroup, ptrOf(csc, func(s *corev1.SecurityContext) *int64 { return s.RunAsGroup }),
-		ptrOf(psc, func(s *corev1.PodSecurityContext) *int64 { return s.RunAsGroup }), cf("runAsGroup"), pf("runAsGroup"))
+		ptrOf(psc, func(s *corev1.PodSecurityContext) *int64 { return s.RunAsGroup }), "runAsGroup")
 	inherit(&e.RunAsNonRoot, ptrOf(csc, func(s *corev1.SecurityContext) *bool { return s.RunAsNonRoot }),
-		ptrOf(psc, func(s *corev1.PodSecurityContext) *bool { return s.RunAsNonRoot }), cf("runAsNonRoot"), pf("runAsNonRoot"))
+		ptrOf(psc, func(s *corev1.PodSecurityContext) *bool { return s.RunAsNonRoot }), "runAsNonRoot")
 	inherit(&e.SeccompProfile, ptrOf(csc, func(s *corev1.SecurityContext) *corev1.SeccompProfile { return s.SeccompProfile }),
-		ptrOf(psc, func(s *corev1.PodSecurityContext) *corev1.SeccompProfile { return s.SeccompProfile }), cf("seccompProfile"), pf("seccompProfile"))
+		ptrOf(psc, func(s *corev1.PodSecurityContext) *corev1.SeccompProfile { return s.SeccompProfile }), "seccompProfile")
 	inherit(&e.AppArmorProfile, ptrOf(csc, func(s *corev1.SecurityContext) *corev1.AppArmorProfile { return s.AppArmorProfile }),
-		ptrOf(psc, func(s *corev1.PodSecurityContext) *corev1.AppArmorProfile { return s.AppArmorProfile }), cf("appArmorProfile"), pf("appArmorProfile"))
+		ptrOf(psc, func(s *corev1.PodSecurityContext) *corev1.AppArmorProfile { return s.AppArmorProfile }), "appArmorProfile")
 	inherit(&e.SELinuxOptions, ptrOf(csc, func(s *corev1.SecurityContext) *corev1.SELinuxOptions { return s.SELinuxOptions }),
-		ptrOf(psc, func(s *corev1.PodSecurityContext) *corev1.SELinuxOptions { return s.SELinuxOptions }), cf("seLinuxOptions"), pf("seLinuxOptions"))
-	inherit(&e.Privileged, ptrOf(csc, func(s *corev1.SecurityContext) *bool { return s.Privileged }), nil, cf("privileged"), "")
-	inherit(&e.AllowPrivilegeEscalation, ptrOf(csc, func(s *corev1.SecurityContext) *bool { return s.AllowPrivilegeEscalation }), nil, cf("allowPrivilegeEscalation"), "")
-	inherit(&e.ReadOnlyRootFilesystem, ptrOf(csc, func(s *corev1.SecurityContext) *bool { return s.ReadOnlyRootFilesystem }), nil, cf("readOnlyRootFilesystem"), "")
-	inherit(&e.ProcMount, ptrOf(csc, func(s *corev1.SecurityContext) *corev1.ProcMountType { return s.ProcMount }), nil, cf("procMount"), "")
-	inherit(&e.Capabilities, ptrOf(csc, func(s *corev1.SecurityContext) *corev1.Capabilities { return s.Capabilities }), nil, cf("capabilities"), "")
+		ptrOf(psc, func(s *corev1.PodSecurityContext) *corev1.SELinuxOptions { return s.SELinuxOptions }), "seLinuxOptions")
+	inherit(&e.Privileged, ptrOf(csc, func(s *corev1.SecurityContext) *bool { return s.Privileged }), nil, "privileged")
+	inherit(&e.AllowPrivilegeEscalation, ptrOf(csc, func(s *corev1.SecurityContext) *bool { return s.AllowPrivilegeEscalation }), nil, "allowPrivilegeEscalation")
+	inherit(&e.ReadOnlyRootFilesystem, ptrOf(csc, func(s *corev1.SecurityContext) *bool { return s.ReadOnlyRootFilesystem }), nil, "readOnlyRootFilesystem")
+	inherit(&e.ProcMount, ptrOf(csc, func(s *corev1.SecurityContext) *corev1.ProcMountType { return s.ProcMount }), nil, "procMount")
+	inherit(&e.Capabilities, ptrOf(csc, func(s *corev1.SecurityContext) *corev1.Capabilities { return s.Capabilities }), nil, "capabilities")
 
 	// Before the appArmorProfile field (1.30), AppArmor was set per container
 	// by annotation; the kubelet still honours it when the field is unset.
 	if !e.AppArmorProfile.Set && w.Meta != nil {
 		if v, ok := w.Meta.Annotations[legacyAppArmorPrefix+c.Name]; ok {
-			e.AppArmorProfile = Setting[corev1.AppArmorProfile]{Value: legacyAppArmor(v), Set: true,
-				Field: join(w.MetaPath, "annotations["+legacyAppArmorPrefix+c.Name+"]"), FromPod: true}
+			e.AppArmorProfile = Setting[corev1.AppArmorProfile]{Value: legacyAppArmor(v), Set: true, FromPod: true,
+				Name: "appArmorProfile", annotation: legacyAppArmorPrefix + c.Name}
 		}
 	}
 	return e
@@ -84,14 +97,14 @@ func ptrOf[S any, T any](s *S, get func(*S) *T) *T {
 }
 
 // inherit sets dst from the container value, else the pod value.
-func inherit[T any](dst *Setting[T], container, pod *T, containerField, podField string) {
+func inherit[T any](dst *Setting[T], container, pod *T, name string) {
 	switch {
 	case container != nil:
-		*dst = Setting[T]{Value: *container, Set: true, Field: containerField}
+		*dst = Setting[T]{Value: *container, Set: true, Name: name}
 	case pod != nil:
-		*dst = Setting[T]{Value: *pod, Set: true, Field: podField, FromPod: true}
+		*dst = Setting[T]{Value: *pod, Set: true, Name: name, FromPod: true}
 	default:
-		*dst = Setting[T]{Field: containerField}
+		*dst = Setting[T]{Name: name}
 	}
 }
 

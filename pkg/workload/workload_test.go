@@ -64,23 +64,26 @@ func TestEffectiveSecurityContextInheritsPodLevel(t *testing.T) {
 	pod.Annotations = map[string]string{legacyAppArmorPrefix + "inherits": "runtime/default"}
 	w := FromObject(pod)
 	in, ov := w.Containers[0].Security, w.Containers[1].Security
-	if !in.RunAsUser.Set || in.RunAsUser.Value != 10001 || !in.RunAsUser.FromPod || in.RunAsUser.Field != "spec.securityContext.runAsUser" {
+	if !in.RunAsUser.Set || in.RunAsUser.Value != 10001 || !in.RunAsUser.FromPod || FieldOf(&w.Containers[0], in.RunAsUser) != "spec.securityContext.runAsUser" {
 		t.Errorf("inherited runAsUser = %+v", in.RunAsUser)
 	}
 	if !in.SeccompProfile.Set || in.SeccompProfile.Value.Type != corev1.SeccompProfileTypeRuntimeDefault {
 		t.Errorf("inherited seccomp = %+v", in.SeccompProfile)
 	}
-	if ov.RunAsUser.Value != 0 || ov.RunAsUser.FromPod || ov.RunAsUser.Field != "spec.containers[1].securityContext.runAsUser" {
+	if ov.RunAsUser.Value != 0 || ov.RunAsUser.FromPod || FieldOf(&w.Containers[1], ov.RunAsUser) != "spec.containers[1].securityContext.runAsUser" {
 		t.Errorf("overridden runAsUser = %+v", ov.RunAsUser)
 	}
 	if ov.RunAsNonRoot.Value {
 		t.Error("container runAsNonRoot=false must override the pod's true")
 	}
-	if in.Privileged.Set || in.Privileged.Field != "spec.containers[0].securityContext.privileged" {
+	if in.Privileged.Set || FieldOf(&w.Containers[0], in.Privileged) != "spec.containers[0].securityContext.privileged" {
 		t.Errorf("unset privileged = %+v", in.Privileged)
 	}
 	if !in.AppArmorProfile.Set || in.AppArmorProfile.Value.Type != corev1.AppArmorProfileTypeRuntimeDefault {
 		t.Errorf("legacy AppArmor annotation ignored: %+v", in.AppArmorProfile)
+	}
+	if got := FieldOf(&w.Containers[0], in.AppArmorProfile); got != "metadata.annotations["+legacyAppArmorPrefix+"inherits]" {
+		t.Errorf("legacy AppArmor field = %q", got)
 	}
 	if ov.AppArmorProfile.Set {
 		t.Error("annotation for another container must not apply")

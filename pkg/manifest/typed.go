@@ -1,0 +1,267 @@
+package manifest
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"unique"
+)
+
+// typedDecoder fills typed k8s.io/api objects from generic values with the
+// conversion rules of apimachinery's runtime.DefaultUnstructuredConverter
+// (which TestTypedDecoderMatchesApimachinery checks), using a per-type plan
+// computed once. It reports unknown fields as it goes instead of recording
+// every matched key, which made FromUnstructuredWithValidation the most
+// expensive step of a scan.
+type typedDecoder struct {
+	unknown []string
+}
+
+// structPlan maps JSON names to fields, with inline fields flattened.
+type structPlan struct {
+	fields map[string][]int
+}
+
+var (
+	plans             sync.Map // reflect.Type -> *structPlan
+	jsonUnmarshalerTy = reflect.TypeOf((*json.Unmarshaler)(nil)).Elem()
+)
+
+func planOf(t reflect.Type) *structPlan {
+	if p, ok := plans.Load(t); ok {
+		return p.(*structPlan)
+	}
+	p := &structPlan{fields: map[string][]int{}}
+	addFields(p, t, nil)
+	plans.Store(t, p)
+	return p
+}
+
+func addFields(p *structPlan, t reflect.Type, prefix []int) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		index := append(append([]int{}, prefix...), i)
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" && opts == "" {
+			continue
+		}
+		inline := strings.Contains(","+opts+",", ",inline,") || (name == "" && f.Anonymous)
+		if inline && f.Type.Kind() == reflect.Struct {
+			addFields(p, f.Type, index)
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		if _, dup := p.fields[name]; !dup {
+			p.fields[name] = index
+		}
+	}
+}
+
+// decode fills dv (settable, zero) from sv; path names dv for messages.
+func (d *typedDecoder) decode(sv any, dv reflect.Value, path string) error {
+	if sv == nil {
+		return nil // the destination is already zero
+	}
+	dt := dv.Type()
+	switch dt.Kind() {
+	case reflect.Map, reflect.Slice, reflect.Pointer, reflect.Struct, reflect.Interface:
+	default:
+		return d.simple(sv, dv, path)
+	}
+	if reflect.PointerTo(dt).Implements(jsonUnmarshalerTy) {
+		data, err := json.Marshal(sv)
+		if err != nil {
+			return fmt.Errorf("%s: %v", path, err)
+		}
+		if err := dv.Addr().Interface().(json.Unmarshaler).UnmarshalJSON(data); err != nil {
+			return fmt.Errorf("%s: %v", path, err)
+		}
+		return nil
+	}
+	switch dt.Kind() {
+	case reflect.Pointer:
+		nv := reflect.New(dt.Elem())
+		if err := d.decode(sv, nv.Elem(), path); err != nil {
+			return err
+		}
+		dv.Set(nv)
+		return nil
+	case reflect.Interface:
+		dv.Set(reflect.ValueOf(sv))
+		return nil
+	case reflect.Struct:
+		m, ok := sv.(map[string]any)
+		if !ok {
+			return fmt.Errorf("%s: expected an object, got %s", path, describe(sv))
+		}
+		plan := planOf(dt)
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			index, ok := plan.fields[k]
+			if !ok {
+				d.unknown = append(d.unknown, join(path, k))
+				continue
+			}
+			if err := d.decode(m[k], dv.FieldByIndex(index), join(path, k)); err != nil {
+				return err
+			}
+		}
+		return nil
+	case reflect.Map:
+		m, ok := sv.(map[string]any)
+		if !ok {
+			return fmt.Errorf("%s: expected an object, got %s", path, describe(sv))
+		}
+		out := reflect.MakeMapWithSize(dt, len(m))
+		kt := dt.Key()
+		if kt.Kind() != reflect.String {
+			return fmt.Errorf("%s: unsupported map key type %s", path, kt)
+		}
+		for k, v := range m {
+			ev := reflect.New(dt.Elem()).Elem()
+			if err := d.decode(v, ev, path+"["+k+"]"); err != nil {
+				return err
+			}
+			out.SetMapIndex(reflect.ValueOf(intern(k)).Convert(kt), ev)
+		}
+		dv.Set(out)
+		return nil
+	case reflect.Slice:
+		if s, ok := sv.(string); ok && dt.Elem().Kind() == reflect.Uint8 {
+			var b []byte
+			if err := json.Unmarshal([]byte(strconv.Quote(s)), &b); err != nil {
+				return fmt.Errorf("%s: not valid base64: %v", path, err)
+			}
+			if b == nil {
+				b = []byte{}
+			}
+			dv.SetBytes(b)
+			return nil
+		}
+		list, ok := sv.([]any)
+		if !ok {
+			return fmt.Errorf("%s: expected a list, got %s", path, describe(sv))
+		}
+		out := reflect.MakeSlice(dt, len(list), len(list))
+		for i, v := range list {
+			if err := d.decode(v, out.Index(i), path+"["+strconv.Itoa(i)+"]"); err != nil {
+				return err
+			}
+		}
+		dv.Set(out)
+		return nil
+	}
+	return fmt.Errorf("%s: unsupported type %s", path, dt)
+}
+
+// simple converts between JSON's four scalar groups the way apimachinery
+// does: within a group, and integral floats to integers.
+func (d *typedDecoder) simple(sv any, dv reflect.Value, path string) error {
+	k := dv.Kind()
+	switch v := sv.(type) {
+	case string:
+		if k == reflect.String {
+			dv.SetString(intern(v))
+			return nil
+		}
+	case bool:
+		if k == reflect.Bool {
+			dv.SetBool(v)
+			return nil
+		}
+	case int64:
+		switch {
+		case k >= reflect.Int && k <= reflect.Int64:
+			dv.SetInt(v)
+			return nil
+		case k >= reflect.Uint && k <= reflect.Uintptr:
+			dv.SetUint(uint64(v))
+			return nil
+		case k == reflect.Float32 || k == reflect.Float64:
+			dv.SetFloat(float64(v))
+			return nil
+		}
+	case float64:
+		switch {
+		case k == reflect.Float32 || k == reflect.Float64:
+			dv.SetFloat(v)
+			return nil
+		case k >= reflect.Int && k <= reflect.Int64 && v == math.Trunc(v):
+			dv.SetInt(int64(v))
+			return nil
+		case k >= reflect.Uint && k <= reflect.Uintptr && v == math.Trunc(v):
+			dv.SetUint(uint64(v))
+			return nil
+		}
+	}
+	return fmt.Errorf("%s: expected %s, got %s", path, kindName(k), describe(sv))
+}
+
+// intern returns a canonical copy of s. Decoded strings are substrings of
+// their document's text; storing them as they are would keep every
+// document's text alive as long as the object. Interning copies each
+// distinct value once (labels, images and enum values repeat a lot) and
+// lets the text go.
+func intern(s string) string {
+	if len(s) > 256 {
+		return strings.Clone(s)
+	}
+	return unique.Make(s).Value()
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func kindName(k reflect.Kind) string {
+	switch {
+	case k == reflect.String:
+		return "a string"
+	case k == reflect.Bool:
+		return "a boolean"
+	case k >= reflect.Int && k <= reflect.Uintptr:
+		return "an integer"
+	case k == reflect.Float32 || k == reflect.Float64:
+		return "a number"
+	}
+	return k.String()
+}
+
+func describe(v any) string {
+	switch x := v.(type) {
+	case string:
+		return "string " + strconv.Quote(truncate(x))
+	case bool:
+		return "boolean " + strconv.FormatBool(x)
+	case int64:
+		return "integer " + strconv.FormatInt(x, 10)
+	case float64:
+		return "number " + strconv.FormatFloat(x, 'g', -1, 64)
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+func truncate(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
