@@ -139,8 +139,12 @@ func (o *scanOptions) run(cmd *cobra.Command, paths []string, streams IO) error 
 		}
 		opts = append(opts, engine.WithBaseline(b))
 	}
-	loaded := manifest.NewLoader(manifest.WithStdin(streams.In)).Load(paths)
-	res := engine.New(opts...).Scan(inventory.New(loaded.Objects))
+	tuneMemory(paths, streams.Getenv)
+	// Objects are evaluated as they are decoded and then slimmed, so a scan
+	// never holds every full object at once; cross-object rules run at the end.
+	stream := engine.New(opts...).NewStream(engine.WithSlimming())
+	loaded := manifest.NewLoader(manifest.WithStdin(streams.In), manifest.WithSink(stream.Add)).Load(paths)
+	res := stream.Finish(inventory.New(loaded.Objects))
 	res.Problems = loaded.Problems
 	res.RecountProblems()
 	if err := printer.Print(out, res); err != nil {

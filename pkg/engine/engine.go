@@ -13,19 +13,43 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
-// Engine evaluates a fixed set of rules. Build it once with New; Scan is
+// Engine evaluates a fixed set of rules. Build it once with New; it is
 // safe for concurrent use.
 type Engine struct {
-	rules          []*rules.Rule
-	workloadRules  []*rules.Rule
-	namespaceRules []*rules.Rule
-	anyRules       []*rules.Rule
-	byKind         map[schema.GroupKind][]*rules.Rule
-	settings       rules.Settings
-	exceptions     []config.Exception
-	annotations    bool
-	baseline       *Baseline
-	workers        int
+	rules       []*rules.Rule
+	local       dispatch // rules that look at one object
+	cross       dispatch // rules that read the inventory
+	settings    rules.Settings
+	exceptions  []config.Exception
+	annotations bool
+	baseline    *Baseline
+	workers     int
+}
+
+// dispatch routes objects to rules by scope and kind.
+type dispatch struct {
+	workload  []*rules.Rule
+	byKind    map[schema.GroupKind][]*rules.Rule
+	any       []*rules.Rule
+	namespace []*rules.Rule
+}
+
+func (d *dispatch) add(r *rules.Rule) {
+	switch r.Scope {
+	case rules.ScopeWorkload:
+		d.workload = append(d.workload, r)
+	case rules.ScopeNamespace:
+		d.namespace = append(d.namespace, r)
+	case rules.ScopeAny:
+		d.any = append(d.any, r)
+	case rules.ScopeObject:
+		if d.byKind == nil {
+			d.byKind = map[schema.GroupKind][]*rules.Rule{}
+		}
+		for _, gk := range r.Kinds {
+			d.byKind[gk] = append(d.byKind[gk], r)
+		}
+	}
 }
 
 // Option configures an Engine.
@@ -47,11 +71,11 @@ func WithAnnotationExceptions(allow bool) Option { return func(e *Engine) { e.an
 // WithBaseline reports only findings that are not in b.
 func WithBaseline(b *Baseline) Option { return func(e *Engine) { e.baseline = b } }
 
-// WithWorkers sets the evaluation parallelism (default GOMAXPROCS).
+// WithWorkers sets the evaluation parallelism of Scan (default GOMAXPROCS).
 func WithWorkers(n int) Option { return func(e *Engine) { e.workers = n } }
 
-// New builds an engine; the per-kind dispatch table is computed here so the
-// hot path is a map lookup and a loop.
+// New builds an engine; the dispatch tables are computed here so the hot
+// path is a map lookup and a loop.
 func New(opts ...Option) *Engine {
 	e := &Engine{settings: rules.DefaultSettings(), annotations: true, workers: runtime.GOMAXPROCS(0)}
 	for _, o := range opts {
@@ -64,19 +88,14 @@ func New(opts ...Option) *Engine {
 	if e.workers < 1 {
 		e.workers = 1
 	}
-	e.byKind = map[schema.GroupKind][]*rules.Rule{}
+	if e.settings.Now.IsZero() {
+		e.settings.Now = time.Now()
+	}
 	for _, r := range e.rules {
-		switch r.Scope {
-		case rules.ScopeWorkload:
-			e.workloadRules = append(e.workloadRules, r)
-		case rules.ScopeNamespace:
-			e.namespaceRules = append(e.namespaceRules, r)
-		case rules.ScopeAny:
-			e.anyRules = append(e.anyRules, r)
-		case rules.ScopeObject:
-			for _, gk := range r.Kinds {
-				e.byKind[gk] = append(e.byKind[gk], r)
-			}
+		if r.CrossObject || r.Scope == rules.ScopeNamespace {
+			e.cross.add(r)
+		} else {
+			e.local.add(r)
 		}
 	}
 	return e
@@ -87,7 +106,7 @@ func (e *Engine) Rules() []*rules.Rule { return e.rules }
 
 // Result is the outcome of a scan.
 type Result struct {
-	// Findings are the active findings, ordered by input position, then rule.
+	// Findings are the active findings, ordered by input position, then severity.
 	Findings []api.Finding `json:"findings"`
 	// Suppressed are findings covered by an exception or the baseline.
 	Suppressed []api.Finding `json:"suppressed,omitempty"`
@@ -97,6 +116,89 @@ type Result struct {
 	Rules []api.RuleInfo `json:"-"`
 	// Summary counts the findings and scores the posture.
 	Summary Summary `json:"summary"`
+}
+
+// Scan evaluates every rule over inv, which it does not modify.
+func (e *Engine) Scan(inv *inventory.Inventory) *Result {
+	s := e.NewStream()
+	objs := inv.Objects()
+	var wg sync.WaitGroup
+	chunk := (len(objs) + e.workers - 1) / e.workers
+	for lo := 0; lo < len(objs); lo += chunk {
+		wg.Add(1)
+		go func(objs []*inventory.Object) {
+			defer wg.Done()
+			for _, o := range objs {
+				s.Add(o)
+			}
+		}(objs[lo:min(lo+chunk, len(objs))])
+	}
+	wg.Wait()
+	return s.Finish(inv)
+}
+
+// Stream evaluates objects one at a time, as a loader decodes them, so that
+// an entry point need not hold every full object at once. Add may be called
+// from several goroutines; Finish once, after the last Add.
+type Stream struct {
+	e    *Engine
+	slim bool
+	mu   sync.Mutex
+	done []pending
+	t    tally
+}
+
+// pending is a finding with the object it is about, for ordering.
+type pending struct {
+	obj *inventory.Object
+	f   api.Finding
+}
+
+// StreamOption configures a Stream.
+type StreamOption func(*Stream)
+
+// WithSlimming lets the stream reduce each object to what cross-object
+// rules read (inventory.Object.Slim) once the per-object rules have seen it.
+func WithSlimming() StreamOption { return func(s *Stream) { s.slim = true } }
+
+// NewStream starts a streaming evaluation.
+func (e *Engine) NewStream(opts ...StreamOption) *Stream {
+	s := &Stream{e: e, t: newTally()}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Add evaluates the per-object rules on o.
+func (s *Stream) Add(o *inventory.Object) {
+	t := newTally()
+	var out []pending
+	for _, r := range s.e.evalObject(&s.e.local, nil, o, &t) {
+		out = append(out, pending{obj: o, f: s.e.finding(r)})
+	}
+	if s.slim {
+		o.Slim()
+	}
+	s.mu.Lock()
+	s.done = append(s.done, out...)
+	s.t.merge(t)
+	s.mu.Unlock()
+}
+
+// Finish runs the cross-object rules over inv, which must hold every object
+// that was added, and completes the result.
+func (s *Stream) Finish(inv *inventory.Inventory) *Result {
+	e := s.e
+	for _, o := range inv.Objects() {
+		for _, r := range e.evalObject(&e.cross, inv, o, &s.t) {
+			s.done = append(s.done, pending{obj: o, f: e.finding(r)})
+		}
+	}
+	for _, r := range e.evalNamespaces(inv, &s.t) {
+		s.done = append(s.done, pending{obj: r.obj, f: e.finding(r)})
+	}
+	return e.finish(s.done, s.t)
 }
 
 // raw is a violation with the rule and object it belongs to.
@@ -111,42 +213,8 @@ type tally struct {
 	checks map[api.Severity]int
 }
 
-// Scan evaluates every rule over inv.
-func (e *Engine) Scan(inv *inventory.Inventory) *Result {
-	objs := inv.Objects()
-	type part struct {
-		raws []raw
-		t    tally
-	}
-	parts := make([]part, e.workers)
-	var wg sync.WaitGroup
-	chunk := (len(objs) + e.workers - 1) / e.workers
-	for w := 0; w < e.workers; w++ {
-		lo, hi := w*chunk, min((w+1)*chunk, len(objs))
-		if lo >= hi {
-			continue
-		}
-		wg.Add(1)
-		go func(p *part, objs []*inventory.Object) {
-			defer wg.Done()
-			p.t = newTally()
-			for _, o := range objs {
-				p.raws = e.evalObject(inv, o, p.raws, &p.t)
-			}
-		}(&parts[w], objs[lo:hi])
-	}
-	wg.Wait()
-	t := newTally()
-	var raws []raw
-	for _, p := range parts {
-		raws = append(raws, p.raws...)
-		t.merge(p.t)
-	}
-	raws = e.evalNamespaces(inv, raws, &t)
-	return e.finish(raws, t)
-}
-
-func (e *Engine) evalObject(inv *inventory.Inventory, o *inventory.Object, out []raw, t *tally) []raw {
+func (e *Engine) evalObject(d *dispatch, inv *inventory.Inventory, o *inventory.Object, t *tally) []raw {
+	var out []raw
 	in := rules.Input{Object: o, Inventory: inv, Settings: &e.settings}
 	run := func(r *rules.Rule) {
 		t.checks[r.Severity]++
@@ -156,22 +224,23 @@ func (e *Engine) evalObject(inv *inventory.Inventory, o *inventory.Object, out [
 	}
 	if o.Workload != nil {
 		in.Workload = o.Workload
-		for _, r := range e.workloadRules {
+		for _, r := range d.workload {
 			run(r)
 		}
 		in.Workload = nil
 	}
-	for _, r := range e.byKind[o.GroupKind()] {
+	for _, r := range d.byKind[o.GroupKind()] {
 		run(r)
 	}
-	for _, r := range e.anyRules {
+	for _, r := range d.any {
 		run(r)
 	}
 	return out
 }
 
-func (e *Engine) evalNamespaces(inv *inventory.Inventory, out []raw, t *tally) []raw {
-	if len(e.namespaceRules) == 0 {
+func (e *Engine) evalNamespaces(inv *inventory.Inventory, t *tally) []raw {
+	var out []raw
+	if len(e.cross.namespace) == 0 {
 		return out
 	}
 	for _, ns := range inv.Namespaces() {
@@ -186,7 +255,7 @@ func (e *Engine) evalNamespaces(inv *inventory.Inventory, out []raw, t *tally) [
 			continue
 		}
 		in := rules.Input{Object: nsObj, Namespace: ns, Inventory: inv, Settings: &e.settings}
-		for _, r := range e.namespaceRules {
+		for _, r := range e.cross.namespace {
 			t.checks[r.Severity]++
 			for _, v := range r.Check(&in) {
 				o := v.Object
@@ -210,30 +279,28 @@ func (t *tally) merge(o tally) {
 	}
 }
 
-// finish turns raw violations into findings, applies exceptions and the
-// baseline, sorts and summarises.
-func (e *Engine) finish(raws []raw, t tally) *Result {
+// finding converts a violation, applying exceptions (which need the
+// object's annotations, so this happens before the object is slimmed).
+func (e *Engine) finding(r raw) api.Finding {
+	f := e.toFinding(r)
+	if s, note := e.suppression(r, f, e.settings.Now); s != nil {
+		f.Suppressed = s
+	} else if note != "" {
+		f.Note = note
+	}
+	return f
+}
+
+// finish orders the findings, applies the baseline and summarises.
+func (e *Engine) finish(ps []pending, t tally) *Result {
 	res := &Result{Rules: rules.Infos(e.rules)}
-	now := e.settings.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
-	fs := make([]seqFinding, len(raws))
-	for i, r := range raws {
-		fs[i] = seqFinding{seq: r.obj.Seq, f: e.toFinding(r)}
-		if s, note := e.suppression(r, fs[i].f, now); s != nil {
-			fs[i].f.Suppressed = s
-		} else if note != "" {
-			fs[i].f.Note = note
-		}
-	}
-	sortFindings(fs)
+	sortPending(ps)
 	var baselined map[string]int
 	if e.baseline != nil {
 		baselined = e.baseline.counts()
 	}
-	for _, sf := range fs {
-		f := sf.f
+	for i := range ps {
+		f := ps[i].f
 		if f.Suppressed == nil && baselined[f.Fingerprint] > 0 {
 			baselined[f.Fingerprint]--
 			f.Suppressed = &api.Suppression{Source: "baseline", Reason: "present in the baseline"}
@@ -248,20 +315,14 @@ func (e *Engine) finish(raws []raw, t tally) *Result {
 	return res
 }
 
-// seqFinding is a finding with its object's input position.
-type seqFinding struct {
-	seq int
-	f   api.Finding
-}
-
-// sortFindings orders findings by input position of their object, then
+// sortPending orders findings by input position of their object, then
 // severity (most urgent first), line and rule, so output is deterministic
-// whatever the evaluation parallelism.
-func sortFindings(fs []seqFinding) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := &fs[i].f, &fs[j].f
-		if fs[i].seq != fs[j].seq {
-			return fs[i].seq < fs[j].seq
+// whatever the evaluation order.
+func sortPending(ps []pending) {
+	sort.SliceStable(ps, func(i, j int) bool {
+		a, b := &ps[i].f, &ps[j].f
+		if ps[i].obj.Seq != ps[j].obj.Seq {
+			return ps[i].obj.Seq < ps[j].obj.Seq
 		}
 		if a.Severity != b.Severity {
 			return a.Severity > b.Severity

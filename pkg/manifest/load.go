@@ -42,6 +42,7 @@ type Loader struct {
 	limits  Limits
 	workers int
 	stdin   io.Reader
+	sink    func(*inventory.Object)
 }
 
 // Option configures a Loader.
@@ -52,6 +53,12 @@ func WithLimits(l Limits) Option { return func(ld *Loader) { ld.limits = l } }
 
 // WithWorkers sets how many documents are decoded at once (default GOMAXPROCS).
 func WithWorkers(n int) Option { return func(ld *Loader) { ld.workers = n } }
+
+// WithSink calls fn with every object as soon as it is decoded, from the
+// decoding goroutines, before the load completes: a streaming evaluation
+// can then look at each object while it is still in the processor's cache
+// and slim it before the next one is decoded.
+func WithSink(fn func(*inventory.Object)) Option { return func(ld *Loader) { ld.sink = fn } }
 
 // WithStdin sets the reader used for the path "-".
 func WithStdin(r io.Reader) Option { return func(ld *Loader) { ld.stdin = r } }
@@ -98,6 +105,11 @@ func (ld *Loader) Load(paths []string) *Result {
 					r.problems = j.problems
 				} else {
 					r.decoded = decodeChunk(j.file, j.ch, ld.limits)
+					if ld.sink != nil {
+						for _, o := range r.objects {
+							ld.sink(o)
+						}
+					}
 				}
 				results <- r
 			}

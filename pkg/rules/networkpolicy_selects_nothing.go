@@ -15,8 +15,9 @@ func init() {
 			Remediation: "Fix spec.podSelector to match the intended pods' labels, or delete the policy. Judged only in namespaces whose workloads are in the scanned input.",
 			References:  []api.Reference{nsa("Network separation and hardening: network policies")},
 		},
-		Scope: ScopeObject,
-		Kinds: []schema.GroupKind{kindNetworkPolicy},
+		Scope:       ScopeObject,
+		Kinds:       []schema.GroupKind{kindNetworkPolicy},
+		CrossObject: true,
 		Check: func(in *Input) []Violation {
 			np, ok := in.Object.Obj.(*networkingv1.NetworkPolicy)
 			if !ok || len(in.Inventory.Workloads(np.Namespace)) == 0 {

@@ -34,6 +34,14 @@ type Rule struct {
 	Kinds []schema.GroupKind
 	// PSSLevel is set on Pod Security Standards rules: the level the check belongs to.
 	PSSLevel psaapi.Level
+	// CrossObject is set on rules that read Input.Inventory. They run once
+	// the whole input is loaded, and see workloads only through their
+	// normalised Workload with its pod spec reduced to the pod-level
+	// identity fields (labels, annotations, serviceAccountName,
+	// automountServiceAccountToken): an entry point may drop the rest of an
+	// object once the other rules have seen it. Every other rule is given
+	// no inventory. ScopeNamespace rules are always cross-object.
+	CrossObject bool
 	// Check returns the violations of one input. It must be pure and must not
 	// modify its input.
 	Check func(*Input) []Violation
@@ -64,7 +72,7 @@ type Input struct {
 	Workload *workload.Workload
 	// Namespace is the namespace under review (ScopeNamespace only).
 	Namespace string
-	// Inventory is the whole indexed input, for cross-object rules.
+	// Inventory is the whole indexed input; nil unless the rule is CrossObject.
 	Inventory *inventory.Inventory
 	// Settings are the scan parameters.
 	Settings *Settings

@@ -14,8 +14,9 @@ func init() {
 			Example:     "spec:\n  automountServiceAccountToken: false",
 			References:  []api.Reference{cis("5.1.6", "Ensure that Service Account Tokens are only mounted where necessary"), nsa("Pod security: protecting Pod service account tokens"), mitreContainerAPI},
 		},
-		Scope: ScopeWorkload,
-		Check: checkTokenAutomount,
+		Scope:       ScopeWorkload,
+		CrossObject: true,
+		Check:       checkTokenAutomount,
 	})
 }
 

@@ -14,8 +14,9 @@ func init() {
 			Rationale:   "A Service whose selector matches no workload has no endpoints: a broken route at best, and a name that another workload can take over by carrying the labels at worst.",
 			Remediation: "Fix spec.selector to match the intended pods' labels, or delete the Service. Judged only in namespaces whose workloads are in the scanned input.",
 		},
-		Scope: ScopeObject,
-		Kinds: []schema.GroupKind{kindService},
+		Scope:       ScopeObject,
+		Kinds:       []schema.GroupKind{kindService},
+		CrossObject: true,
 		Check: func(in *Input) []Violation {
 			s, ok := in.Object.Obj.(*corev1.Service)
 			if !ok || len(s.Spec.Selector) == 0 || s.Spec.Type == corev1.ServiceTypeExternalName || len(in.Inventory.Workloads(s.Namespace)) == 0 {
