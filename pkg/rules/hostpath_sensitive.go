@@ -44,6 +44,7 @@ func init() {
 			ID: "hostpath-sensitive", Title: "Sensitive host path mounted", Severity: api.SeverityCritical, Category: api.CategoryHardening,
 			Rationale:   "Mounting the container runtime socket, /, /etc, /proc, /var/lib/kubelet or /var/run gives the pod control of the node or other pods' secrets; readOnly does not protect a socket.",
 			Remediation: "Remove the hostPath volume. Use the Kubernetes API, a CSI driver or a projected volume for what the pod needs.",
+			Example:     "# Instead of the runtime socket or node paths, use the API or a CSI driver:\nvolumes:\n- name: data\n  persistentVolumeClaim:\n    claimName: data",
 			References:  []api.Reference{cis("5.2.12", "Minimize the admission of HostPath volumes"), nsa("Pod security: hardening container environments"), mitreEscape},
 		},
 		Scope: ScopeWorkload,

@@ -12,6 +12,7 @@ func init() {
 			ID: "image-not-pinned", Title: "Image not pinned by digest", Severity: api.SeverityLow, Category: api.CategorySupplyChain,
 			Rationale:   "Tags can be moved by anyone who can push to the registry; only a digest guarantees that the image that runs is the one that was scanned and signed.",
 			Remediation: "Reference the image by digest (name:tag@sha256:...), updated by your CI or a tool such as Renovate.",
+			Example:     "image: registry.example.com/web:1.4.2@sha256:4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945",
 			References:  []api.Reference{nsa("Pod security: building secure container images"), mitreImplant},
 		},
 		Scope: ScopeWorkload,

@@ -11,6 +11,7 @@ func init() {
 			ID: "image-pull-policy", Title: "Image pull policy lets a cached tag run", Severity: api.SeverityLow, Category: api.CategorySupplyChain,
 			Rationale:   "With IfNotPresent or Never, a node runs whatever image it cached under the tag: a tag moved in the registry is not picked up, and on shared nodes a pod can run a private image without presenting pull credentials.",
 			Remediation: "Pin the image by digest, or set imagePullPolicy: Always (and enable the AlwaysPullImages admission plugin on multi-tenant clusters).",
+			Example:     "image: registry.example.com/web:1.4.2\nimagePullPolicy: Always",
 			References:  []api.Reference{mitreImplant},
 		},
 		Scope: ScopeWorkload,

@@ -13,6 +13,7 @@ func init() {
 			ID: "networkpolicy-selects-nothing", Title: "NetworkPolicy selects no pod", Severity: api.SeverityLow, Category: api.CategoryNetwork,
 			Rationale:   "A policy whose podSelector matches no workload protects nothing: it is a paper policy, usually a typo in a label, and the pods it was meant for are open.",
 			Remediation: "Fix spec.podSelector to match the intended pods' labels, or delete the policy. Judged only in namespaces whose workloads are in the scanned input.",
+			Example:     "spec:\n  podSelector:\n    matchLabels:\n      app: backend   # the labels the pods really carry",
 			References:  []api.Reference{nsa("Network separation and hardening: network policies")},
 		},
 		Scope:       ScopeObject,

@@ -22,6 +22,7 @@ func init() {
 			ID: "rbac-public-subject-binding", Title: "Binding to anonymous or all users", Severity: api.SeverityCritical, Category: api.CategoryRBAC,
 			Rationale:   "Binding system:anonymous, system:unauthenticated or system:authenticated grants the role to everyone who can reach the API server (on managed clusters, system:authenticated can include any cloud account).",
 			Remediation: "Bind named users, groups or service accounts instead.",
+			Example:     "subjects:\n- kind: Group\n  apiGroup: rbac.authorization.k8s.io\n  name: platform-team",
 			References:  []api.Reference{cis("5.1.1", "Ensure that the cluster-admin role is only used where required"), nsa("Authentication and authorization"), mitreValidAcct},
 		},
 		Scope: ScopeObject,

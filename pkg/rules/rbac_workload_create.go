@@ -8,6 +8,7 @@ func init() {
 			ID: "rbac-workload-create", Title: "Role can create pods or workload controllers", Severity: api.SeverityMedium, Category: api.CategoryRBAC,
 			Rationale:   "Whoever creates a pod, directly or through a controller, can mount any Secret and any service account token of the namespace and so inherits all of their permissions.",
 			Remediation: "Grant create on workloads only to deployment pipelines, and enforce Pod Security restricted where it is granted.",
+			Example:     "rules:\n- apiGroups: [apps]\n  resources: [deployments]\n  verbs: [get, list, watch, patch]",
 			References:  []api.Reference{cis("5.1.4", "Minimize access to create pods"), mitreDeploy},
 		},
 	}, []grant{

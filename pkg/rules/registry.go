@@ -61,6 +61,9 @@ func validateRule(id string, r *Rule) []error {
 	if r.Remediation == "" {
 		bad("missing remediation")
 	}
+	if r.Example == "" {
+		bad("missing example fix (shown by `guardrail rules explain`)")
+	}
 	if r.Check == nil {
 		bad("missing check function")
 	}

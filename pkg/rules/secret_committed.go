@@ -16,6 +16,7 @@ func init() {
 			ID: "secret-committed", Title: "Secret manifest with real data", Severity: api.SeverityHigh, Category: api.CategorySecrets,
 			Rationale:   "base64 is an encoding, not encryption: a Secret manifest with data in a repository gives the credential to everyone who can read the repository and its history.",
 			Remediation: "Keep only encrypted or external references in Git (SealedSecret, SOPS, ExternalSecret) and rotate the exposed credential.",
+			Example:     "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret   # or an ExternalSecret, or SOPS-encrypted data\nspec:\n  encryptedData:\n    password: AgBy3i4OJSWK...",
 			References:  []api.Reference{nsa("Network separation and hardening: secrets"), mitreCredsFiles},
 		},
 		Scope: ScopeObject,

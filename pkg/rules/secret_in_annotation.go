@@ -16,6 +16,7 @@ func init() {
 			ID: "secret-in-annotation", Title: "Secret in an annotation", Severity: api.SeverityHigh, Category: api.CategorySecrets,
 			Rationale:   "Annotations are metadata: they are returned by metadata-only reads, copied by tools and logged. kubectl's last-applied-configuration annotation on a Secret repeats the Secret's data in clear text.",
 			Remediation: "Remove the credential from the annotation. Apply Secrets with server-side apply (kubectl apply --server-side), which keeps no last-applied copy, and rotate the exposed credential.",
+			Example:     "# kubectl apply --server-side keeps no last-applied copy\nmetadata:\n  annotations: {}",
 			References:  []api.Reference{nsa("Network separation and hardening: secrets"), mitreCredsFiles},
 		},
 		Scope: ScopeAny,

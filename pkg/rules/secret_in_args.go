@@ -13,6 +13,7 @@ func init() {
 			ID: "secret-in-args", Title: "Secret in command or args", Severity: api.SeverityHigh, Category: api.CategorySecrets,
 			Rationale:   "Command lines are stored in the workload object and are visible to every process on the node through /proc and in `ps`.",
 			Remediation: "Read the credential from a mounted Secret file (most tools take --password-file or an env var from a file); rotate the exposed credential.",
+			Example:     "args: [\"--password-file=/var/run/secrets/db/password\"]\nvolumeMounts:\n- name: db\n  mountPath: /var/run/secrets/db\n  readOnly: true",
 			References:  []api.Reference{nsa("Network separation and hardening: secrets"), mitreCredsFiles},
 		},
 		Scope: ScopeWorkload,

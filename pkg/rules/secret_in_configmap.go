@@ -13,6 +13,7 @@ func init() {
 			ID: "secret-in-configmap", Title: "Secret in a ConfigMap", Severity: api.SeverityHigh, Category: api.CategorySecrets,
 			Rationale:   "ConfigMaps are not treated as sensitive: they are readable by far more subjects than Secrets, are not encrypted at rest by default and are printed freely by tools.",
 			Remediation: "Move the credential to a Secret managed outside Git and reference it; rotate the exposed credential.",
+			Example:     "env:\n- name: DB_PASSWORD_FILE\n  value: /var/run/secrets/db/password   # read from a Secret volume",
 			References:  []api.Reference{nsa("Network separation and hardening: secrets"), mitreCredsFiles},
 		},
 		Scope: ScopeObject,

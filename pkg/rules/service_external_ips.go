@@ -14,6 +14,7 @@ func init() {
 			ID: "service-external-ips", Title: "Service with externalIPs", Severity: api.SeverityHigh, Category: api.CategoryExposure,
 			Rationale:   "externalIPs make kube-proxy capture traffic for any address the Service names, so whoever can create a Service can intercept traffic meant for other hosts (CVE-2020-8554).",
 			Remediation: "Remove spec.externalIPs; use a LoadBalancer or Ingress. Block the field cluster-wide with the DenyServiceExternalIPs admission plugin.",
+			Example:     "spec:\n  type: LoadBalancer\n  loadBalancerSourceRanges: [203.0.113.0/24]",
 			References:  []api.Reference{mitre("T1557", "Adversary-in-the-Middle"), mitreExternal},
 		},
 		Scope: ScopeObject,

@@ -12,6 +12,7 @@ func init() {
 			ID: "service-node-port", Title: "Service of type NodePort", Severity: api.SeverityMedium, Category: api.CategoryExposure,
 			Rationale:   "A NodePort opens the port on every node's addresses, bypassing the ingress layer, its TLS and its authentication.",
 			Remediation: "Use a ClusterIP Service behind an Ingress or Gateway, or a LoadBalancer with loadBalancerSourceRanges.",
+			Example:     "spec:\n  type: ClusterIP   # expose through an Ingress or Gateway",
 			References:  []api.Reference{nsa("Network separation and hardening: network policies"), mitreExternal},
 		},
 		Scope: ScopeObject,

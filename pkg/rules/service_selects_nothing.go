@@ -13,6 +13,7 @@ func init() {
 			ID: "service-selects-nothing", Title: "Service selects no pod", Severity: api.SeverityLow, Category: api.CategoryExposure,
 			Rationale:   "A Service whose selector matches no workload has no endpoints: a broken route at best, and a name that another workload can take over by carrying the labels at worst.",
 			Remediation: "Fix spec.selector to match the intended pods' labels, or delete the Service. Judged only in namespaces whose workloads are in the scanned input.",
+			Example:     "spec:\n  selector:\n    app: backend   # the labels the pods really carry",
 		},
 		Scope:       ScopeObject,
 		Kinds:       []schema.GroupKind{kindService},

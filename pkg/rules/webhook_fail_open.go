@@ -12,6 +12,7 @@ func init() {
 			ID: "webhook-fail-open", Title: "Admission webhook fails open", Severity: api.SeverityMedium, Category: api.CategoryAdmission,
 			Rationale:   "With failurePolicy: Ignore, every request is admitted unchecked while the webhook is down, slow or unreachable, and an attacker who can disrupt it disables the policy.",
 			Remediation: "Use failurePolicy: Fail for enforcing webhooks, run them highly available, and exclude only the namespaces they need to start.",
+			Example:     "webhooks:\n- name: policy.example.com\n  failurePolicy: Fail\n  timeoutSeconds: 5",
 			References:  []api.Reference{mitreImpairDef},
 		},
 		Scope: ScopeObject,

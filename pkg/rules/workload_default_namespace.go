@@ -8,6 +8,7 @@ func init() {
 			ID: "workload-default-namespace", Title: "Workload in the default namespace", Severity: api.SeverityLow, Category: api.CategoryHardening,
 			Rationale:   "The default namespace has no owner, usually no NetworkPolicy and no Pod Security labels; workloads there share one security boundary with everything else dropped there.",
 			Remediation: "Deploy into a dedicated namespace with its own NetworkPolicies, RBAC and Pod Security labels. Manifests without a namespace are not flagged, since the namespace is chosen at apply time.",
+			Example:     "metadata:\n  namespace: shop",
 			References:  []api.Reference{cis("5.7.4", "The default namespace should not be used"), nsa("Network separation and hardening: namespaces")},
 		},
 		Scope: ScopeWorkload,
