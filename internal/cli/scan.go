@@ -26,6 +26,7 @@ type scanOptions struct {
 	noAnnotationExceptions  bool
 	showSuppressed          bool
 	baseline, writeBaseline string
+	live                    clusterOptions
 }
 
 func newScanCommand(streams IO) *cobra.Command {
@@ -46,8 +47,14 @@ input is still scanned and reported).`,
   guardrail scan --write-baseline .guardrail-baseline.json deploy/
   guardrail scan --baseline .guardrail-baseline.json deploy/`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.live.enabled {
+				if len(args) > 0 {
+					return usageErr("--cluster scans the live cluster; do not also give paths")
+				}
+				return o.runCluster(cmd, streams)
+			}
 			if len(args) == 0 {
-				return usageErr("give files, directories or - to scan (for example: guardrail scan deploy/)")
+				return usageErr("give files, directories or - to scan (for example: guardrail scan deploy/), or --cluster")
 			}
 			return o.run(cmd, args, streams)
 		},
@@ -66,6 +73,7 @@ input is still scanned and reported).`,
 	f.BoolVar(&o.showSuppressed, "show-suppressed", false, "also list findings covered by exceptions or the baseline, and why")
 	f.StringVar(&o.baseline, "baseline", "", "report and gate only findings that are not in this baseline file")
 	f.StringVar(&o.writeBaseline, "write-baseline", "", "write the current findings to this baseline file")
+	o.live.addFlags(f)
 	return cmd
 }
 
@@ -120,6 +128,20 @@ func (o *scanOptions) resolve() (*resolved, error) {
 	return r, nil
 }
 
+// engineOptions turns the resolved settings into engine options.
+func (o *scanOptions) engineOptions(r *resolved) ([]engine.Option, error) {
+	opts := []engine.Option{engine.WithRules(r.rules), engine.WithSettings(r.settings),
+		engine.WithExceptions(r.exceptions), engine.WithAnnotationExceptions(r.annotations)}
+	if o.baseline != "" {
+		b, err := readBaseline(o.baseline)
+		if err != nil {
+			return nil, usageErr("%v", err)
+		}
+		opts = append(opts, engine.WithBaseline(b))
+	}
+	return opts, nil
+}
+
 func (o *scanOptions) run(cmd *cobra.Command, paths []string, streams IO) error {
 	r, err := o.resolve()
 	if err != nil {
@@ -130,14 +152,9 @@ func (o *scanOptions) run(cmd *cobra.Command, paths []string, streams IO) error 
 		return err
 	}
 	defer closeOut()
-	opts := []engine.Option{engine.WithRules(r.rules), engine.WithSettings(r.settings),
-		engine.WithExceptions(r.exceptions), engine.WithAnnotationExceptions(r.annotations)}
-	if o.baseline != "" {
-		b, err := readBaseline(o.baseline)
-		if err != nil {
-			return usageErr("%v", err)
-		}
-		opts = append(opts, engine.WithBaseline(b))
+	opts, err := o.engineOptions(r)
+	if err != nil {
+		return err
 	}
 	tuneMemory(paths, streams.Getenv)
 	// Objects are evaluated as they are decoded and then slimmed, so a scan
@@ -147,6 +164,11 @@ func (o *scanOptions) run(cmd *cobra.Command, paths []string, streams IO) error 
 	res := stream.Finish(inventory.New(loaded.Objects))
 	res.Problems = loaded.Problems
 	res.RecountProblems()
+	return o.report(res, r, printer, out, streams)
+}
+
+// report prints res, writes the baseline and maps the outcome to an exit code.
+func (o *scanOptions) report(res *engine.Result, r *resolved, printer report.Printer, out io.Writer, streams IO) error {
 	if err := printer.Print(out, res); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}

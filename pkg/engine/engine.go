@@ -91,6 +91,14 @@ func New(opts ...Option) *Engine {
 	if e.settings.Now.IsZero() {
 		e.settings.Now = time.Now()
 	}
+	var active []*rules.Rule
+	for _, r := range e.rules {
+		if (r.Input == rules.ManifestsOnly && e.settings.Live) || (r.Input == rules.ClusterOnly && !e.settings.Live) {
+			continue
+		}
+		active = append(active, r)
+	}
+	e.rules = active
 	for _, r := range e.rules {
 		if r.CrossObject || r.Scope == rules.ScopeNamespace {
 			e.cross.add(r)
@@ -114,6 +122,8 @@ type Result struct {
 	Problems []*api.Problem `json:"problems,omitempty"`
 	// Rules are the rules that were evaluated.
 	Rules []api.RuleInfo `json:"-"`
+	// Skipped says what was not examined and why (kinds not read from a cluster).
+	Skipped []string `json:"skipped,omitempty"`
 	// Summary counts the findings and scores the posture.
 	Summary Summary `json:"summary"`
 }

@@ -24,6 +24,9 @@ type Summary struct {
 	// Errors and Warnings count input problems.
 	Errors   int `json:"errors"`
 	Warnings int `json:"warnings"`
+	// Partial is set when part of the input could not be read (a list that
+	// failed or was cut off, a kind that may not be listed): findings may be missing.
+	Partial bool `json:"partial,omitempty"`
 }
 
 // Count returns the active findings of severity s.

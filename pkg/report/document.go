@@ -19,11 +19,13 @@ type Document struct {
 	Suppressed []api.Finding `json:"suppressed,omitempty"`
 	// Problems are input errors and warnings.
 	Problems []*api.Problem `json:"problems,omitempty"`
+	// Skipped says what was not examined and why.
+	Skipped []string `json:"skipped,omitempty"`
 }
 
 func document(res *engine.Result, o Options) Document {
 	d := Document{SchemaVersion: "guardrail.dev/v1", Tool: "guardrail " + o.Version, Summary: res.Summary,
-		Findings: res.Findings, Problems: res.Problems}
+		Findings: res.Findings, Problems: res.Problems, Skipped: res.Skipped}
 	if d.Findings == nil {
 		d.Findings = []api.Finding{}
 	}

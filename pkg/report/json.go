@@ -30,6 +30,9 @@ func (p *jsonPrinter) Print(w io.Writer, res *engine.Result) error {
 		ew.printf(",\n  \"problems\": ")
 		writeArray(ew, len(d.Problems), func(i int) any { return d.Problems[i] })
 	}
+	if len(d.Skipped) > 0 {
+		ew.printf(",\n  \"skipped\": %s", enc(d.Skipped, "  "))
+	}
 	ew.printf("\n}\n")
 	if ew.err != nil {
 		return ew.err

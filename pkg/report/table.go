@@ -62,7 +62,13 @@ func (p *tablePrinter) Print(w io.Writer, res *engine.Result) error {
 		}
 		ew.printf("\n")
 	}
+	for _, sk := range res.Skipped {
+		ew.printf("Skipped: %s\n", sk)
+	}
 	s := res.Summary
+	if s.Partial {
+		ew.printf("%s part of the input could not be read (see the problems above); findings may be missing.\n", p.bold("PARTIAL RESULTS:"))
+	}
 	ew.printf("%s %s critical, %s high, %s medium, %s low, %s info", p.bold("Summary:"),
 		p.paint(api.SeverityCritical, fmt.Sprint(s.Critical)), p.paint(api.SeverityHigh, fmt.Sprint(s.High)),
 		p.paint(api.SeverityMedium, fmt.Sprint(s.Medium)), p.paint(api.SeverityLow, fmt.Sprint(s.Low)), fmt.Sprint(s.Info))

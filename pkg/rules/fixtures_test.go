@@ -39,6 +39,7 @@ func scanFixture(t *testing.T, path string, r *rules.Rule) []api.Finding {
 	if r.PSSLevel != "" {
 		settings.PSSLevel = r.PSSLevel
 	}
+	settings.Live = r.Input == rules.ClusterOnly
 	e := engine.New(engine.WithRules([]*rules.Rule{r}), engine.WithSettings(settings), engine.WithAnnotationExceptions(false))
 	return e.Scan(inventory.New(res.Objects)).Findings
 }

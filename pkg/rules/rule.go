@@ -42,10 +42,26 @@ type Rule struct {
 	// object once the other rules have seen it. Every other rule is given
 	// no inventory. ScopeNamespace rules are always cross-object.
 	CrossObject bool
+	// Input restricts the rule to manifests or to a live cluster.
+	Input InputKind
 	// Check returns the violations of one input. It must be pure and must not
 	// modify its input.
 	Check func(*Input) []Violation
 }
+
+// InputKind says which inputs a rule judges.
+type InputKind int
+
+// The input kinds.
+const (
+	// AnyInput rules judge manifests and live clusters alike.
+	AnyInput InputKind = iota
+	// ManifestsOnly rules make sense only before deploy (a committed Secret).
+	ManifestsOnly
+	// ClusterOnly rules need the complete view a cluster gives (a binding to
+	// a role that does not exist: in manifests the role is often built in).
+	ClusterOnly
+)
 
 // Settings are the evaluation parameters shared by every rule of a scan.
 type Settings struct {
@@ -56,6 +72,8 @@ type Settings struct {
 	PSSLevel psaapi.Level
 	// Now is the evaluation time (certificate and exception expiry).
 	Now time.Time
+	// Live is true when the input is a live cluster, not manifests.
+	Live bool
 }
 
 // DefaultSettings evaluates the latest PSS version at the restricted level.

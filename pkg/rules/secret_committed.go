@@ -21,6 +21,7 @@ func init() {
 		},
 		Scope: ScopeObject,
 		Kinds: []schema.GroupKind{kindSecret},
+		Input: ManifestsOnly,
 		Check: checkSecretCommitted,
 	})
 }

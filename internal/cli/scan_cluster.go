@@ -1,0 +1,140 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/guardrail-k8s/guardrail/pkg/cluster"
+	"github.com/guardrail-k8s/guardrail/pkg/engine"
+	"github.com/guardrail-k8s/guardrail/pkg/inventory"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+// clusterOptions are the flags of `guardrail scan --cluster`, following
+// kubectl's conventions.
+type clusterOptions struct {
+	enabled        bool
+	kubeconfig     string
+	context        string
+	namespace      string
+	allNamespaces  bool
+	includeSecrets bool
+	pageSize       int64
+	timeout        time.Duration
+	qps            float32
+}
+
+func (c *clusterOptions) addFlags(f *pflag.FlagSet) {
+	f.BoolVar(&c.enabled, "cluster", false, "scan the live cluster of the current kubeconfig context instead of files")
+	f.StringVar(&c.kubeconfig, "kubeconfig", "", "kubeconfig file (default $KUBECONFIG or ~/.kube/config)")
+	f.StringVar(&c.context, "context", "", "kubeconfig context to use")
+	f.StringVarP(&c.namespace, "namespace", "n", "", "scan only this namespace (cluster-scoped kinds are still read)")
+	f.BoolVarP(&c.allNamespaces, "all-namespaces", "A", false, "scan every namespace (the default)")
+	f.BoolVar(&c.includeSecrets, "include-secrets", false, "read Secret values (certificate and annotation checks on Secrets need them)")
+	f.Int64Var(&c.pageSize, "page-size", 500, "objects per list request")
+	f.DurationVar(&c.timeout, "timeout", 5*time.Minute, "give up on the cluster scan after this long")
+	f.Float32Var(&c.qps, "qps", 50, "client-side limit on API requests per second (burst is twice this)")
+}
+
+// restConfig loads the kubeconfig with client-go's loading rules.
+func (c *clusterOptions) restConfig() (*rest.Config, error) {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	rules.ExplicitPath = c.kubeconfig
+	overrides := &clientcmd.ConfigOverrides{CurrentContext: c.context}
+	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides).ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig: %w", err)
+	}
+	cfg.QPS, cfg.Burst = c.qps, int(2*c.qps)
+	cfg.Timeout = 60 * time.Second
+	cfg.UserAgent = "guardrail/" + Version
+	return cfg, nil
+}
+
+func (o *scanOptions) runCluster(cmd *cobra.Command, streams IO) error {
+	if o.live.allNamespaces && o.live.namespace != "" {
+		return usageErr("give -n NAMESPACE or --all-namespaces, not both")
+	}
+	r, err := o.resolve()
+	if err != nil {
+		return err
+	}
+	r.settings.Live = true
+	cfg, err := o.live.restConfig()
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	printer, out, closeOut, err := o.printer(streams)
+	if err != nil {
+		return err
+	}
+	defer closeOut()
+	opts, err := o.engineOptions(r)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(cmd.Context(), o.live.timeout)
+	defer cancel()
+	progress := newProgress(streams)
+	loaded, err := cluster.Load(ctx, cfg, cluster.Options{Namespace: o.live.namespace, IncludeSecrets: o.live.includeSecrets,
+		PageSize: o.live.pageSize, Progress: progress.update})
+	progress.done()
+	if err != nil {
+		return &exitError{code: ExitError, err: err}
+	}
+	objs := append(loaded.Objects, cluster.InfoObject(loaded.Version))
+	res := engine.New(opts...).Scan(inventory.New(objs))
+	res.Problems = loaded.Problems
+	res.Skipped = loaded.Skipped
+	res.RecountProblems()
+	res.Summary.Partial = loaded.Partial
+	if loaded.Folded > 0 {
+		res.Skipped = append(res.Skipped, fmt.Sprintf("%d objects owned by a scanned controller were judged through it (a Deployment's ReplicaSets and Pods)", loaded.Folded))
+	}
+	return o.report(res, r, printer, out, streams)
+}
+
+// progress shows what is being listed on stderr when it is a terminal.
+type progress struct {
+	w      io.Writer
+	mu     sync.Mutex
+	counts map[string]int
+	last   time.Time
+}
+
+func newProgress(streams IO) *progress {
+	if streams.IsTTY == nil || !streams.IsTTY(streams.Err) {
+		return &progress{}
+	}
+	return &progress{w: streams.Err, counts: map[string]int{}}
+}
+
+func (p *progress) update(kind string, n int) {
+	if p.w == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.counts[kind] = n
+	if time.Since(p.last) < 100*time.Millisecond {
+		return
+	}
+	p.last = time.Now()
+	total := 0
+	for _, c := range p.counts {
+		total += c
+	}
+	fmt.Fprintf(p.w, "\r\x1b[Klisting %s: %d objects read", kind, total)
+}
+
+func (p *progress) done() {
+	if p.w != nil {
+		fmt.Fprint(p.w, "\r\x1b[K")
+	}
+}

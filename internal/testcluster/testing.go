@@ -1,0 +1,51 @@
+package testcluster
+
+import (
+	"context"
+	"os"
+	"sync"
+	"testing"
+)
+
+var (
+	shared     *Cluster
+	sharedErr  error
+	sharedOnce sync.Once
+)
+
+// Shared returns a control plane shared by the tests of one package, started
+// on first use and stopped by Main. Without the binaries the test is
+// skipped locally; under CI (CI=true) that is a failure, because .ci/run
+// installs them.
+func Shared(t testing.TB) *Cluster {
+	t.Helper()
+	sharedOnce.Do(func() {
+		if _, _, err := Binaries(); err != nil {
+			sharedErr = err
+			return
+		}
+		dir, err := os.MkdirTemp("", "guardrail-cluster")
+		if err != nil {
+			sharedErr = err
+			return
+		}
+		shared, sharedErr = Start(context.Background(), dir)
+	})
+	if sharedErr != nil {
+		if os.Getenv("CI") == "" {
+			t.Skipf("no test control plane: %v", sharedErr)
+		}
+		t.Fatalf("no test control plane: %v", sharedErr)
+	}
+	return shared
+}
+
+// Main runs a package's tests and stops the shared control plane afterwards.
+func Main(m *testing.M) {
+	code := m.Run()
+	if shared != nil {
+		shared.Stop()
+		os.RemoveAll(shared.Dir)
+	}
+	os.Exit(code)
+}

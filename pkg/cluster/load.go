@@ -1,0 +1,231 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/guardrail-k8s/guardrail/pkg/api"
+	"github.com/guardrail-k8s/guardrail/pkg/inventory"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/version"
+	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+)
+
+// Options tune a cluster load.
+type Options struct {
+	// Namespace limits namespaced kinds to one namespace; "" lists all.
+	Namespace string
+	// IncludeSecrets lists Secrets (their values are read).
+	IncludeSecrets bool
+	// PageSize is the list limit per request (default 500).
+	PageSize int64
+	// Parallel is how many kinds are listed at once (default 4).
+	Parallel int
+	// Progress, if set, is called after each page with the objects read so far.
+	Progress func(kind string, objects int)
+}
+
+// Result is what a cluster load produced.
+type Result struct {
+	// Objects are the live objects, controller-owned ones folded into their owner.
+	Objects []*inventory.Object
+	// Folded counts objects left out because their controller is scanned.
+	Folded int
+	// Problems report forbidden and failed lists.
+	Problems []*api.Problem
+	// Skipped names kinds not read, with the reason.
+	Skipped []string
+	// Partial is true when a list failed or was cut off: findings may be missing.
+	Partial bool
+	// Version is the API server's version.
+	Version *version.Info
+}
+
+// Load lists the cluster's objects. It returns an error only when the API
+// server cannot be used at all (unreachable, credentials rejected); every
+// other failure becomes a problem and marks the result partial.
+func Load(ctx context.Context, cfg *rest.Config, opts Options) (*Result, error) {
+	if opts.PageSize <= 0 {
+		opts.PageSize = 500
+	}
+	if opts.Parallel <= 0 {
+		opts.Parallel = 4
+	}
+	res := &Result{}
+	disco, err := discoveryClient(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if res.Version, err = disco.ServerVersion(); err != nil {
+		return nil, fatal(cfg.Host, err)
+	}
+	var mu sync.Mutex
+	lists := make([][]runtime.Object, len(Resources))
+	sem := make(chan struct{}, opts.Parallel)
+	var wg sync.WaitGroup
+	var fatalErr error
+	for i, r := range Resources {
+		if r.Sensitive && !opts.IncludeSecrets {
+			res.Skipped = append(res.Skipped, r.GVR.Resource+": not read without --include-secrets (skips secret-in-annotation on Secrets and the certificate checks)")
+			continue
+		}
+		wg.Add(1)
+		go func(i int, r Resource) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			items, err := listAll(ctx, cfg, r, opts, func(n int) {
+				if opts.Progress != nil {
+					opts.Progress(r.GVR.Resource, n)
+				}
+			})
+			mu.Lock()
+			defer mu.Unlock()
+			lists[i] = items
+			if err == nil {
+				return
+			}
+			switch {
+			case apierrors.IsForbidden(err):
+				res.Problems = append(res.Problems, &api.Problem{Object: r.GVR.Resource, Warning: true,
+					Message: "forbidden to list " + r.GVR.Resource + "; the scan goes on without them",
+					Hint:    "grant list on " + r.GVR.Resource + " (deploy/clusterrole.yaml has every permission the scan needs)"})
+				res.Partial = true
+			case apierrors.IsUnauthorized(err):
+				fatalErr = fatal(cfg.Host, err)
+			case apierrors.IsResourceExpired(err) || apierrors.IsGone(err):
+				res.Problems = append(res.Problems, &api.Problem{Object: r.GVR.Resource,
+					Message: fmt.Sprintf("the list of %s was cut off after %d objects: %v", r.GVR.Resource, len(items), err),
+					Hint:    "the continue token expired; rerun, or lower --page-size on very large clusters"})
+				res.Partial = true
+			case apierrors.IsNotFound(err):
+				res.Skipped = append(res.Skipped, r.GVR.Resource+": not served by this API server")
+			default:
+				res.Problems = append(res.Problems, &api.Problem{Object: r.GVR.Resource,
+					Message: fmt.Sprintf("listing %s failed after %d objects: %v", r.GVR.Resource, len(items), err)})
+				res.Partial = true
+			}
+		}(i, r)
+	}
+	wg.Wait()
+	if fatalErr != nil {
+		return nil, fatalErr
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("cluster scan interrupted: %w", err)
+	}
+	sort.Strings(res.Skipped)
+	res.Objects, res.Folded = fold(lists)
+	return res, nil
+}
+
+// listAll lists one resource page by page.
+func listAll(ctx context.Context, cfg *rest.Config, r Resource, opts Options, progress func(int)) ([]runtime.Object, error) {
+	client, err := restClientFor(cfg, r.GVK.GroupVersion())
+	if err != nil {
+		return nil, err
+	}
+	var out []runtime.Object
+	cont := ""
+	for {
+		list, err := scheme.Scheme.New(r.GVK.GroupVersion().WithKind(r.GVK.Kind + "List"))
+		if err != nil {
+			return nil, err
+		}
+		req := client.Get().Resource(r.GVR.Resource).
+			VersionedParams(&metav1.ListOptions{Limit: opts.PageSize, Continue: cont}, scheme.ParameterCodec)
+		if r.Namespaced && opts.Namespace != "" {
+			req = req.Namespace(opts.Namespace)
+		}
+		if err := req.Do(ctx).Into(list); err != nil {
+			return out, err
+		}
+		items, err := meta.ExtractList(list)
+		if err != nil {
+			return out, err
+		}
+		for _, it := range items {
+			if a, err := meta.Accessor(it); err == nil {
+				a.SetManagedFields(nil) // large, and no rule reads them
+			}
+			it.GetObjectKind().SetGroupVersionKind(r.GVK)
+			out = append(out, it)
+		}
+		progress(len(out))
+		lm, _ := meta.ListAccessor(list)
+		if cont = lm.GetContinue(); cont == "" {
+			return out, nil
+		}
+	}
+}
+
+// fatal explains an error that makes the API server unusable.
+func fatal(host string, err error) error {
+	switch {
+	case apierrors.IsUnauthorized(err):
+		return fmt.Errorf("the API server at %s rejected the credentials (expired or invalid): %w", host, err)
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("the API server at %s did not answer in time: %w", host, err)
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "connection refused") || strings.Contains(msg, "no such host") || strings.Contains(msg, "i/o timeout") {
+		return fmt.Errorf("cannot reach the API server at %s (check --kubeconfig and --context): %w", host, err)
+	}
+	return fmt.Errorf("cannot use the API server at %s: %w", host, err)
+}
+
+// object wraps a live object for the inventory.
+func object(o runtime.Object) (*inventory.Object, error) {
+	gvk := o.GetObjectKind().GroupVersionKind()
+	return inventory.NewObject(gvk, o, api.Location{}, nil)
+}
+
+// ownerKey identifies an object by UID.
+type ownerKey = string
+
+// controllerKinds are owners whose template represents what they own.
+var controllerKinds = map[schema.GroupKind]bool{
+	{Group: "apps", Kind: "Deployment"}: true, {Group: "apps", Kind: "StatefulSet"}: true,
+	{Group: "apps", Kind: "DaemonSet"}: true, {Group: "apps", Kind: "ReplicaSet"}: true,
+	{Group: "batch", Kind: "Job"}: true, {Group: "batch", Kind: "CronJob"}: true,
+	{Kind: "ReplicationController"}: true,
+}
+
+// fold drops objects whose controller owner is itself scanned (a Pod of a
+// ReplicaSet of a Deployment is judged through the Deployment), keeping
+// the rest in listing order.
+func fold(lists [][]runtime.Object) ([]*inventory.Object, int) {
+	scanned := map[ownerKey]bool{}
+	var all []*inventory.Object
+	for _, l := range lists {
+		for _, o := range l {
+			obj, err := object(o)
+			if err != nil {
+				continue
+			}
+			if controllerKinds[obj.GroupKind()] {
+				scanned[string(obj.Meta.GetUID())] = true
+			}
+			all = append(all, obj)
+		}
+	}
+	out := all[:0]
+	folded := 0
+	for _, o := range all {
+		if ref := metav1.GetControllerOf(o.Meta); ref != nil && scanned[string(ref.UID)] && o.Workload != nil {
+			folded++
+			continue
+		}
+		out = append(out, o)
+	}
+	return out, folded
+}
