@@ -40,8 +40,8 @@ type Cluster struct {
 	procs  []*exec.Cmd
 	exited []chan struct{}
 	names  []string
-	logs  []*bytes.Buffer
-	mu    sync.Mutex
+	logs   []*bytes.Buffer
+	mu     sync.Mutex
 }
 
 // Binaries locates etcd and kube-apiserver. KUBE_APISERVER and ETCD

@@ -18,7 +18,7 @@ func InfoObject(v *version.Info) *inventory.Object {
 	u := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": InfoKind.GroupVersion().String(), "kind": InfoKind.Kind,
 		"metadata": map[string]any{"name": "cluster"},
-		"server": map[string]any{"gitVersion": v.GitVersion, "major": v.Major, "minor": v.Minor, "platform": v.Platform},
+		"server":   map[string]any{"gitVersion": v.GitVersion, "major": v.Major, "minor": v.Minor, "platform": v.Platform},
 	}}
 	o, _ := inventory.NewObject(InfoKind, u, api.Location{}, nil)
 	return o
