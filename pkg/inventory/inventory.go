@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"sort"
+	"sync"
 
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -17,6 +18,19 @@ type Inventory struct {
 	// podLabels indexes pod templates by namespace, then "key=value".
 	podLabels  map[string]map[string][]*Object
 	namespaces []string
+	byName     map[nameKey]*Object
+	memo       sync.Map // name -> *memoEntry
+}
+
+type nameKey struct {
+	gk        schema.GroupKind
+	namespace string
+	name      string
+}
+
+type memoEntry struct {
+	once sync.Once
+	v    any
 }
 
 // New indexes objects. The slice order is kept as the inventory order.
@@ -27,12 +41,16 @@ func New(objects []*Object) *Inventory {
 		byNamespace: map[string][]*Object{},
 		podsByNS:    map[string][]*Object{},
 		podLabels:   map[string]map[string][]*Object{},
+		byName:      map[nameKey]*Object{},
 	}
 	nsSeen := map[string]bool{}
 	for i, o := range objects {
 		o.Seq = i
 		gk := o.GroupKind()
 		inv.byKind[gk] = append(inv.byKind[gk], o)
+		if k := (nameKey{gk, o.Namespace(), o.Name()}); inv.byName[k] == nil {
+			inv.byName[k] = o
+		}
 		ns := o.Namespace()
 		inv.byNamespace[ns] = append(inv.byNamespace[ns], o)
 		if ns != "" && !nsSeen[ns] {
@@ -81,12 +99,24 @@ func (inv *Inventory) Namespaces() []string { return inv.namespaces }
 
 // NamespaceObject returns the Namespace object named ns, if the input has one.
 func (inv *Inventory) NamespaceObject(ns string) *Object {
-	for _, o := range inv.byKind[NamespaceKind] {
-		if o.Name() == ns {
-			return o
-		}
-	}
-	return nil
+	return inv.Get(NamespaceKind, "", ns)
+}
+
+// Get returns the object of kind gk named name in namespace ns ("" for
+// cluster-scoped kinds), or nil.
+func (inv *Inventory) Get(gk schema.GroupKind, ns, name string) *Object {
+	return inv.byName[nameKey{gk, ns, name}]
+}
+
+// Memo returns the value build computes from the inventory, computing it
+// once per inventory and name: rules use it for reverse indexes (which
+// bindings name a service account) instead of rescanning every object for
+// every object. build must be pure.
+func (inv *Inventory) Memo(name string, build func(*Inventory) any) any {
+	e, _ := inv.memo.LoadOrStore(name, &memoEntry{})
+	m := e.(*memoEntry)
+	m.once.Do(func() { m.v = build(inv) })
+	return m.v
 }
 
 // Workloads returns the objects with a pod template in namespace ns.

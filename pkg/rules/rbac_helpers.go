@@ -114,3 +114,45 @@ func registerGrantRule(r Rule, wanted []grant, what string) {
 	r.Check = func(in *Input) []Violation { return grantViolations(in, wanted, what) }
 	register(r)
 }
+
+// subjectRef is a subject of a binding with the binding that names it.
+type subjectRef struct {
+	binding *inventory.Object
+	index   int
+}
+
+// serviceAccountBindings indexes, once per inventory, the bindings that
+// name each service account ("ns/name"). A ServiceAccount subject without a
+// namespace in a RoleBinding takes the binding's namespace.
+func serviceAccountBindings(inv *inventory.Inventory) map[string][]subjectRef {
+	return inv.Memo("rules/sa-bindings", func(inv *inventory.Inventory) any {
+		out := map[string][]subjectRef{}
+		for _, gk := range bindingKinds {
+			for _, b := range inv.ByKind(gk) {
+				_, subjects, ok := bindingOf(b)
+				if !ok {
+					continue
+				}
+				for i, s := range subjects {
+					if s.Kind != rbacv1.ServiceAccountKind {
+						continue
+					}
+					ns := s.Namespace
+					if ns == "" {
+						ns = b.Namespace()
+					}
+					out[ns+"/"+s.Name] = append(out[ns+"/"+s.Name], subjectRef{binding: b, index: i})
+				}
+			}
+		}
+		return out
+	}).(map[string][]subjectRef)
+}
+
+// subjectNamespace resolves a ServiceAccount subject's namespace.
+func subjectNamespace(s rbacv1.Subject, binding *inventory.Object) string {
+	if s.Namespace != "" {
+		return s.Namespace
+	}
+	return binding.Namespace()
+}

@@ -3,6 +3,7 @@ package rules
 import (
 	"sort"
 	"strconv"
+	"strings"
 )
 
 func itoa(i int) string { return strconv.Itoa(i) }
@@ -20,3 +21,11 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 func sortStrings(s []string) { sort.Strings(s) }
+
+// joinList joins names with commas, shortening long lists.
+func joinList(names []string) string {
+	if len(names) > 5 {
+		return strings.Join(names[:5], ", ") + " and " + itoa(len(names)-5) + " more"
+	}
+	return strings.Join(names, ", ")
+}
