@@ -1,0 +1,89 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/guardrail-k8s/guardrail/internal/testcluster"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+func TestMain(m *testing.M) { testcluster.Main(m) }
+
+func TestScanClusterEndToEnd(t *testing.T) {
+	tc := testcluster.Shared(t)
+	client, err := tc.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	ns := "e2e"
+	create := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{})
+	create(err)
+	priv := true
+	labels := map[string]string{"app": "api"}
+	d, err := client.AppsV1().Deployments(ns).Create(ctx, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "api"},
+		Spec: appsv1.DeploymentSpec{Selector: &metav1.LabelSelector{MatchLabels: labels}, Template: corev1.PodTemplateSpec{
+			ObjectMeta: metav1.ObjectMeta{Labels: labels},
+			Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "api", Image: "nginx:1.27", SecurityContext: &corev1.SecurityContext{Privileged: &priv}}}}}}}, metav1.CreateOptions{})
+	create(err)
+	_, err = client.RbacV1().RoleBindings(ns).Create(ctx, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "dormant"},
+		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: "not-yet"},
+		Subjects: []rbacv1.Subject{{Kind: "User", APIGroup: "rbac.authorization.k8s.io", Name: "bob"}}}, metav1.CreateOptions{})
+	create(err)
+
+	code, out, stderr := run(t, "", "scan", "--cluster", "--kubeconfig", tc.Kubeconfig, "-n", ns, "-o", "json", "--fail-on", "critical")
+	if code != ExitFindings {
+		t.Fatalf("exit %d, want %d (a critical finding); stderr %s", code, ExitFindings, stderr)
+	}
+	var doc struct {
+		Summary  struct{ Partial bool }
+		Findings []struct {
+			RuleID string
+			Object struct{ Kind, Namespace, Name, UID string }
+		}
+		Skipped []string
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	got := map[string]string{}
+	for _, f := range doc.Findings {
+		if f.Object.Namespace != "" && f.Object.Namespace != ns {
+			t.Errorf("-n %s reported %s/%s", ns, f.Object.Namespace, f.Object.Name)
+		}
+		got[f.RuleID+" "+f.Object.Kind+"/"+f.Object.Name] = f.Object.UID
+	}
+	if got["pss-privileged Deployment/api"] != string(d.UID) {
+		t.Errorf("privileged Deployment not reported with its UID: %v", got)
+	}
+	if _, ok := got["rbac-binding-missing-role RoleBinding/dormant"]; !ok {
+		t.Errorf("dormant binding not reported: %v", got)
+	}
+	if _, ok := got["secret-committed Secret/x"]; ok || doc.Summary.Partial {
+		t.Errorf("unexpected: %v partial=%v", got, doc.Summary.Partial)
+	}
+	if !strings.Contains(strings.Join(doc.Skipped, "\n"), "--include-secrets") {
+		t.Errorf("skipped kinds not reported: %v", doc.Skipped)
+	}
+
+	code, _, stderr = run(t, "", "scan", "--cluster", "--kubeconfig", tc.Kubeconfig, "deploy/")
+	if code != ExitError || !strings.Contains(stderr, "do not also give paths") {
+		t.Errorf("--cluster with paths: exit %d %s", code, stderr)
+	}
+	code, _, stderr = run(t, "", "scan", "--cluster", "--kubeconfig", "/nonexistent/kubeconfig")
+	if code != ExitError || !strings.Contains(stderr, "kubeconfig") {
+		t.Errorf("missing kubeconfig: exit %d %s", code, stderr)
+	}
+}
