@@ -38,6 +38,14 @@ func TestScanClusterEndToEnd(t *testing.T) {
 			ObjectMeta: metav1.ObjectMeta{Labels: labels},
 			Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "api", Image: "nginx:1.27", SecurityContext: &corev1.SecurityContext{Privileged: &priv}}}}}}}, metav1.CreateOptions{})
 	create(err)
+	// A replica owned by the Deployment (no controller-manager runs here, so
+	// create it as the Deployment controller would): judged through its owner.
+	_, err = client.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default"}}, metav1.CreateOptions{})
+	create(err)
+	_, err = client.CoreV1().Pods(ns).Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "api-1", Labels: labels,
+		OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: "api", UID: d.UID, Controller: &priv}}},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "api", Image: "nginx:1.27", SecurityContext: &corev1.SecurityContext{Privileged: &priv}}}}}, metav1.CreateOptions{})
+	create(err)
 	_, err = client.RbacV1().RoleBindings(ns).Create(ctx, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "dormant"},
 		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: "not-yet"},
 		Subjects: []rbacv1.Subject{{Kind: "User", APIGroup: "rbac.authorization.k8s.io", Name: "bob"}}}, metav1.CreateOptions{})
@@ -67,6 +75,11 @@ func TestScanClusterEndToEnd(t *testing.T) {
 	}
 	if got["pss-privileged Deployment/api"] != string(d.UID) {
 		t.Errorf("privileged Deployment not reported with its UID: %v", got)
+	}
+	for k := range got {
+		if strings.Contains(k, "Pod/api-1") {
+			t.Errorf("owned pod reported on its own: %s", k)
+		}
 	}
 	if _, ok := got["rbac-binding-missing-role RoleBinding/dormant"]; !ok {
 		t.Errorf("dormant binding not reported: %v", got)

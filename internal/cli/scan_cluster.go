@@ -82,14 +82,18 @@ func (o *scanOptions) runCluster(cmd *cobra.Command, streams IO) error {
 	ctx, cancel := context.WithTimeout(cmd.Context(), o.live.timeout)
 	defer cancel()
 	progress := newProgress(streams)
+	// As with manifests, objects are evaluated as their page arrives and
+	// slimmed, so the scan never holds every full object at once.
+	stream := engine.New(opts...).NewStream(engine.WithSlimming())
 	loaded, err := cluster.Load(ctx, cfg, cluster.Options{Namespace: o.live.namespace, IncludeSecrets: o.live.includeSecrets,
-		PageSize: o.live.pageSize, Progress: progress.update})
+		PageSize: o.live.pageSize, Progress: progress.update, Sink: stream.Add})
 	progress.done()
 	if err != nil {
 		return &exitError{code: ExitError, err: err}
 	}
-	objs := append(loaded.Objects, cluster.InfoObject(loaded.Version))
-	res := engine.New(opts...).Scan(inventory.New(objs))
+	info := cluster.InfoObject(loaded.Version)
+	stream.Add(info)
+	res := stream.Finish(inventory.New(append(loaded.Objects, info)))
 	res.Problems = loaded.Problems
 	res.Skipped = loaded.Skipped
 	res.RecountProblems()

@@ -104,7 +104,7 @@ func Start(ctx context.Context, dir string, extraArgs ...string) (*Cluster, erro
 		os.WriteFile(p, data, 0o600)
 		return p
 	}
-	serverCert, serverKey, err := c.ca.issue("kube-apiserver", nil, []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("10.0.0.1")}, true)
+	serverCert, serverKey, err := c.ca.issue("kube-apiserver", nil, []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("10.96.0.1")}, true)
 	if err != nil {
 		c.Stop()
 		return nil, err
@@ -122,7 +122,7 @@ func Start(ctx context.Context, dir string, extraArgs ...string) (*Cluster, erro
 		"--client-ca-file", write("ca.crt", c.ca.pem),
 		"--service-account-issuer", "https://kubernetes.default.svc", "--service-account-key-file", saPub,
 		"--service-account-signing-key-file", saKey, "--api-audiences", "https://kubernetes.default.svc",
-		"--service-cluster-ip-range", "10.0.0.0/24", "--endpoint-reconciler-type=none", "--allow-privileged=true",
+		"--service-cluster-ip-range", "10.96.0.0/16", "--endpoint-reconciler-type=none", "--allow-privileged=true",
 		"--authorization-mode", "Node,RBAC", "--anonymous-auth=false",
 		"--storage-media-type", "application/vnd.kubernetes.protobuf",
 		"--cert-dir", pki, "--v", "0",

@@ -32,6 +32,12 @@ type Options struct {
 	Parallel int
 	// Progress, if set, is called after each page with the objects read so far.
 	Progress func(kind string, objects int)
+	// Sink, if set, sees every object as soon as its page is decoded, from
+	// the listing goroutines: a streaming evaluation runs its per-object
+	// rules and slims the object there. Objects later folded into their
+	// controller are left out of Result.Objects; the caller must drop what
+	// it derived from them (engine.Stream.Finish does).
+	Sink func(*inventory.Object)
 }
 
 // Result is what a cluster load produced.
@@ -69,7 +75,7 @@ func Load(ctx context.Context, cfg *rest.Config, opts Options) (*Result, error) 
 		return nil, fatal(cfg.Host, err)
 	}
 	var mu sync.Mutex
-	lists := make([][]runtime.Object, len(Resources))
+	lists := make([][]*inventory.Object, len(Resources))
 	sem := make(chan struct{}, opts.Parallel)
 	var wg sync.WaitGroup
 	var fatalErr error
@@ -129,12 +135,12 @@ func Load(ctx context.Context, cfg *rest.Config, opts Options) (*Result, error) 
 }
 
 // listAll lists one resource page by page.
-func listAll(ctx context.Context, cfg *rest.Config, r Resource, opts Options, progress func(int)) ([]runtime.Object, error) {
+func listAll(ctx context.Context, cfg *rest.Config, r Resource, opts Options, progress func(int)) ([]*inventory.Object, error) {
 	client, err := restClientFor(cfg, r.GVK.GroupVersion())
 	if err != nil {
 		return nil, err
 	}
-	var out []runtime.Object
+	var out []*inventory.Object
 	cont := ""
 	for {
 		list, err := scheme.Scheme.New(r.GVK.GroupVersion().WithKind(r.GVK.Kind + "List"))
@@ -158,7 +164,14 @@ func listAll(ctx context.Context, cfg *rest.Config, r Resource, opts Options, pr
 				a.SetManagedFields(nil) // large, and no rule reads them
 			}
 			it.GetObjectKind().SetGroupVersionKind(r.GVK)
-			out = append(out, it)
+			obj, err := object(it)
+			if err != nil {
+				continue
+			}
+			if opts.Sink != nil {
+				opts.Sink(obj)
+			}
+			out = append(out, obj)
 		}
 		progress(len(out))
 		lm, _ := meta.ListAccessor(list)
@@ -203,15 +216,11 @@ var controllerKinds = map[schema.GroupKind]bool{
 // fold drops objects whose controller owner is itself scanned (a Pod of a
 // ReplicaSet of a Deployment is judged through the Deployment), keeping
 // the rest in listing order.
-func fold(lists [][]runtime.Object) ([]*inventory.Object, int) {
+func fold(lists [][]*inventory.Object) ([]*inventory.Object, int) {
 	scanned := map[ownerKey]bool{}
 	var all []*inventory.Object
 	for _, l := range lists {
-		for _, o := range l {
-			obj, err := object(o)
-			if err != nil {
-				continue
-			}
+		for _, obj := range l {
 			if controllerKinds[obj.GroupKind()] {
 				scanned[string(obj.Meta.GetUID())] = true
 			}

@@ -196,10 +196,23 @@ func (s *Stream) Add(o *inventory.Object) {
 	s.mu.Unlock()
 }
 
-// Finish runs the cross-object rules over inv, which must hold every object
-// that was added, and completes the result.
+// Finish runs the cross-object rules over inv and completes the result.
+// Findings on added objects that inv does not hold are dropped: a loader may
+// stream objects it later decides to leave out (a Pod judged through its
+// Deployment).
 func (s *Stream) Finish(inv *inventory.Inventory) *Result {
 	e := s.e
+	in := make(map[*inventory.Object]bool, inv.Len())
+	for _, o := range inv.Objects() {
+		in[o] = true
+	}
+	kept := s.done[:0]
+	for _, p := range s.done {
+		if in[p.obj] {
+			kept = append(kept, p)
+		}
+	}
+	s.done = kept
 	for _, o := range inv.Objects() {
 		for _, r := range e.evalObject(&e.cross, inv, o, &s.t) {
 			s.done = append(s.done, pending{obj: o, f: e.finding(r)})
