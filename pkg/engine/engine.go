@@ -24,6 +24,7 @@ type Engine struct {
 	annotations bool
 	baseline    *Baseline
 	workers     int
+	keepPSS     bool // some active rule reads workloads' Pod Security level
 }
 
 // dispatch routes objects to rules by scope and kind.
@@ -100,6 +101,7 @@ func New(opts ...Option) *Engine {
 	}
 	e.rules = active
 	for _, r := range e.rules {
+		e.keepPSS = e.keepPSS || r.NeedsPodSecurityLevel
 		if r.CrossObject || r.Scope == rules.ScopeNamespace {
 			e.cross.add(r)
 		} else {
@@ -188,7 +190,7 @@ func (s *Stream) Add(o *inventory.Object) {
 		out = append(out, pending{obj: o, f: s.e.finding(r)})
 	}
 	if s.slim {
-		o.Slim()
+		o.Slim(s.e.keepPSS)
 	}
 	s.mu.Lock()
 	s.done = append(s.done, out...)

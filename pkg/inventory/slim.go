@@ -12,8 +12,9 @@ var heavyKinds = map[string]bool{"ConfigMap": true, "Secret": true}
 // Slim reduces o, once per-object rules have seen it, to what cross-object
 // rules read: metadata, the slim Workload, and the full object for every
 // light kind (NetworkPolicy, Service, ServiceAccount, Namespace, RBAC).
-// The line index is kept so findings on o still point at their lines.
-func (o *Object) Slim() {
+// The line index is kept so findings on o still point at their lines;
+// keepPSSLevel keeps the workload's Pod Security level (see workload.Slim).
+func (o *Object) Slim(keepPSSLevel bool) {
 	if o.Workload == nil && !(o.GVK.Group == "" && heavyKinds[o.GVK.Kind]) {
 		return
 	}
@@ -30,6 +31,6 @@ func (o *Object) Slim() {
 	p := &metav1.PartialObjectMetadata{TypeMeta: metav1.TypeMeta{APIVersion: o.GVK.GroupVersion().String(), Kind: o.GVK.Kind}, ObjectMeta: m}
 	o.Obj, o.Meta = p, &p.ObjectMeta
 	if o.Workload != nil {
-		o.Workload = o.Workload.Slim()
+		o.Workload = o.Workload.Slim(keepPSSLevel)
 	}
 }

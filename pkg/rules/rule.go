@@ -44,6 +44,10 @@ type Rule struct {
 	CrossObject bool
 	// Input restricts the rule to manifests or to a live cluster.
 	Input InputKind
+	// NeedsPodSecurityLevel is set on cross-object rules that read
+	// Workload.PSSLevel of the inventory's workloads; the engine then keeps
+	// that level when it slims them (computing it costs a PSS evaluation).
+	NeedsPodSecurityLevel bool
 	// Check returns the violations of one input. It must be pure and must not
 	// modify its input.
 	Check func(*Input) []Violation

@@ -8,9 +8,16 @@ import (
 // Slim returns a copy of w that keeps what cross-object rules read (pod
 // labels and annotations, the selector, the service account fields) and
 // nothing that points into the original object, so the full pod spec can
-// be freed once the per-object rules have seen it.
-func (w *Workload) Slim() *Workload {
-	s := *w
+// be freed once the per-object rules have seen it. With keepPSSLevel the
+// pod's Pod Security level is computed first and kept; without it, asking
+// the slim workload for its level is a programmer error.
+func (w *Workload) Slim(keepPSSLevel bool) *Workload {
+	level := levelDropped
+	if keepPSSLevel {
+		level = w.PSSLevel()
+	}
+	s := Workload{Meta: w.Meta, Spec: w.Spec, SpecPath: w.SpecPath, MetaPath: w.MetaPath, Selector: w.Selector,
+		Replicas: w.Replicas, Batch: w.Batch, Naked: w.Naked, pss: level}
 	if w.Meta != nil {
 		m := metav1.ObjectMeta{Name: w.Meta.Name, Namespace: w.Meta.Namespace, Labels: w.Meta.Labels, Annotations: w.Meta.Annotations}
 		s.Meta = &m

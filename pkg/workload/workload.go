@@ -1,9 +1,12 @@
 package workload
 
 import (
+	"sync"
+
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	psaapi "k8s.io/pod-security-admission/api"
 )
 
 // Workload is the normalised pod template of an object that runs pods.
@@ -27,6 +30,9 @@ type Workload struct {
 	// Containers lists init, regular and ephemeral containers, in that order,
 	// each with its effective security context resolved.
 	Containers []Container
+
+	pssOnce sync.Once
+	pss     psaapi.Level
 }
 
 // FromObject normalises obj. It returns nil when obj carries no pod template.

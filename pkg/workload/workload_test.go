@@ -89,3 +89,26 @@ func TestEffectiveSecurityContextInheritsPodLevel(t *testing.T) {
 		t.Error("annotation for another container must not apply")
 	}
 }
+
+func TestPSSLevelSurvivesSlim(t *testing.T) {
+	restricted := corev1.PodSpec{
+		SecurityContext: &corev1.PodSecurityContext{RunAsNonRoot: ptr(true), SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}},
+		Containers: []corev1.Container{{Name: "a", SecurityContext: &corev1.SecurityContext{AllowPrivilegeEscalation: ptr(false),
+			Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}}}}},
+	}
+	privileged := corev1.PodSpec{Containers: []corev1.Container{{Name: "a", SecurityContext: &corev1.SecurityContext{Privileged: ptr(true)}}}}
+	baseline := corev1.PodSpec{Containers: []corev1.Container{{Name: "a"}}}
+	for want, spec := range map[string]corev1.PodSpec{"restricted": restricted, "privileged": privileged, "baseline": baseline} {
+		w := FromObject(&corev1.Pod{Spec: spec})
+		slim := w.Slim(true)
+		if string(slim.PSSLevel()) != want || slim.Containers != nil || len(slim.Spec.Containers) != 0 {
+			t.Errorf("%s: slim level %s, containers %v", want, slim.PSSLevel(), slim.Containers)
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("reading a dropped level must panic")
+		}
+	}()
+	FromObject(&corev1.Pod{Spec: baseline}).Slim(false).PSSLevel()
+}
