@@ -17,8 +17,10 @@ func restClientFor(cfg *rest.Config, gv schema.GroupVersion) (*rest.RESTClient, 
 		c.APIPath = "/api"
 	}
 	c.NegotiatedSerializer = scheme.Codecs.WithoutConversion()
-	c.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
-	c.ContentType = "application/vnd.kubernetes.protobuf"
+	if c.AcceptContentTypes == "" {
+		c.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
+		c.ContentType = "application/vnd.kubernetes.protobuf"
+	}
 	if c.UserAgent == "" {
 		c.UserAgent = "guardrail"
 	}

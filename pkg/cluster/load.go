@@ -129,8 +129,20 @@ func Load(ctx context.Context, cfg *rest.Config, opts Options) (*Result, error) 
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("cluster scan interrupted: %w", err)
 	}
-	sort.Strings(res.Skipped)
 	res.Objects, res.Folded = fold(lists)
+	var nodes []string
+	for _, o := range res.Objects {
+		if o.GVK.Kind == "Node" && o.GVK.Group == "" {
+			nodes = append(nodes, o.Name())
+		}
+	}
+	for _, o := range kubeletConfigs(ctx, cfg, nodes, res) {
+		if opts.Sink != nil {
+			opts.Sink(o)
+		}
+		res.Objects = append(res.Objects, o)
+	}
+	sort.Strings(res.Skipped)
 	return res, nil
 }
 

@@ -25,6 +25,7 @@ func res(group, version, resource, kind string, namespaced bool) Resource {
 // before what they own. deploy/clusterrole.yaml grants exactly these.
 var Resources = []Resource{
 	res("", "v1", "namespaces", "Namespace", false),
+	res("", "v1", "nodes", "Node", false),
 	res("apps", "v1", "deployments", "Deployment", true),
 	res("apps", "v1", "statefulsets", "StatefulSet", true),
 	res("apps", "v1", "daemonsets", "DaemonSet", true),
