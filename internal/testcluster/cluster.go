@@ -7,9 +7,11 @@ package testcluster
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,6 +37,8 @@ type Cluster struct {
 	URL string
 	// Kubeconfig is the path of an admin kubeconfig (system:masters).
 	Kubeconfig string
+	// EtcdURL is etcd's client address.
+	EtcdURL string
 
 	ca     *ca
 	procs  []*exec.Cmd
@@ -86,6 +90,7 @@ func Start(ctx context.Context, dir string, extraArgs ...string) (*Cluster, erro
 	}
 	etcdClient, etcdPeer, apiPort := ports[0], ports[1], ports[2]
 	etcdURL := fmt.Sprintf("http://127.0.0.1:%d", etcdClient)
+	c.EtcdURL = etcdURL
 	if err := c.run(etcdBin, "--data-dir", filepath.Join(dir, "etcd"),
 		"--listen-client-urls", etcdURL, "--advertise-client-urls", etcdURL,
 		"--listen-peer-urls", fmt.Sprintf("http://127.0.0.1:%d", etcdPeer),
@@ -291,4 +296,40 @@ func ForeignClientKubeconfig(dir, url string, c *Cluster) (string, error) {
 	cfg.CurrentContext = "test"
 	path := filepath.Join(dir, "foreign.kubeconfig")
 	return path, clientcmd.WriteToFile(*cfg, path)
+}
+
+// Compact compacts etcd's history up to its current revision, through the
+// v3 JSON gateway: list continue tokens issued before are then expired, as
+// on a busy cluster whose lists are slower than its compaction.
+func (c *Cluster) Compact(ctx context.Context) error {
+	post := func(path, body string) (map[string]any, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.EtcdURL+path, strings.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+			return nil, err
+		}
+		if resp.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("etcd %s: %v", path, out)
+		}
+		return out, nil
+	}
+	r, err := post("/v3/kv/range", `{"key":"AA=="}`)
+	if err != nil {
+		return err
+	}
+	header, _ := r["header"].(map[string]any)
+	rev, _ := header["revision"].(string)
+	if rev == "" {
+		return fmt.Errorf("etcd range: no revision in %v", r)
+	}
+	_, err = post("/v3/kv/compaction", `{"revision":"`+rev+`","physical":true}`)
+	return err
 }
