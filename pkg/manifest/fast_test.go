@@ -3,6 +3,7 @@ package manifest
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -65,7 +66,24 @@ func TestFastPathAgreesOnRepositoryYAML(t *testing.T) {
 			}
 		}
 	}
-	for _, root := range []string{"../rules/testdata", "../../examples", "../../deploy"} {
+	eachTestInput(false, 7, 3000, check)
+	t.Logf("fast path took %d of %d documents", fast, docs)
+	if fast < docs*9/10 {
+		t.Errorf("fast path declined too often: %d of %d", fast, docs)
+	}
+}
+
+// eachTestInput calls check with every manifest of the repository (rules
+// fixtures, examples, deploy), optionally the upstream Pod Security test
+// data, and a generated corpus of n objects.
+func eachTestInput(upstream bool, seed uint64, n int, check func(name string, data []byte)) {
+	roots := []string{"../rules/testdata", "../../examples", "../../deploy"}
+	if upstream {
+		if out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "k8s.io/pod-security-admission").Output(); err == nil {
+			roots = append(roots, filepath.Join(strings.TrimSpace(string(out)), "test", "testdata"))
+		}
+	}
+	for _, root := range roots {
 		filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
 			if err == nil && !d.IsDir() && manifestExt(path) {
 				data, _ := os.ReadFile(path)
@@ -75,12 +93,8 @@ func TestFastPathAgreesOnRepositoryYAML(t *testing.T) {
 		})
 	}
 	var buf bytes.Buffer
-	corpus.New(7).Write(&buf, 3000)
+	corpus.New(seed).Write(&buf, n)
 	check("corpus", buf.Bytes())
-	t.Logf("fast path took %d of %d documents", fast, docs)
-	if fast < docs*9/10 {
-		t.Errorf("fast path declined too often: %d of %d", fast, docs)
-	}
 }
 
 func TestFastPathCases(t *testing.T) {

@@ -1,17 +1,12 @@
 package manifest
 
 import (
-	"bytes"
 	"errors"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
 	"testing"
 
-	"github.com/guardrail-k8s/guardrail/internal/corpus"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/scheme"
@@ -82,22 +77,7 @@ func TestTypedDecoderMatchesApimachinery(t *testing.T) {
 			}
 		}
 	}
-	roots := []string{"../rules/testdata", "../../examples", "../../deploy"}
-	if out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "k8s.io/pod-security-admission").Output(); err == nil {
-		roots = append(roots, filepath.Join(strings.TrimSpace(string(out)), "test", "testdata"))
-	}
-	for _, root := range roots {
-		filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && manifestExt(path) {
-				data, _ := os.ReadFile(path)
-				check(path, data)
-			}
-			return nil
-		})
-	}
-	var buf bytes.Buffer
-	corpus.New(3).Write(&buf, 2000)
-	check("corpus", buf.Bytes())
+	eachTestInput(true, 3, 2000, check)
 	// Type mismatches and unknown fields must be judged alike.
 	check("mismatch", []byte("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: notalist}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {replicas: 2.0, template: {spec: {containers: [{name: c, securityContex: {}}]}}}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {replicas: 2.5}\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {a: aGk=, b: '', c: '!!notbase64'}\n"))
 	if n < 5000 {
