@@ -202,3 +202,13 @@ func TestSplitMarkers(t *testing.T) {
 		t.Errorf("lines = %d %d %d", chs[0].line, chs[1].line, chs[2].line)
 	}
 }
+
+func TestLoneCarriageReturnsAreLineBreaks(t *testing.T) {
+	r := loadString(t, "apiVersion: v1\rkind: ConfigMap\rmetadata:\r  name: mac\r---\r[not, a, mapping]\r")
+	if len(r.Objects) != 1 || r.Objects[0].Name() != "mac" {
+		t.Fatalf("objects = %v", r.Objects)
+	}
+	if r.Errors() != 1 || r.Problems[0].Location.Line != 6 {
+		t.Fatalf("problems = %v", r.Problems)
+	}
+}

@@ -13,6 +13,7 @@ type chunk struct {
 // inside a scalar), so a line scan is exact and far cheaper than parsing.
 func split(data []byte) []chunk {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	data = normalizeBreaks(data)
 	var out []chunk
 	start, startLine, line := 0, 1, 1
 	flush := func(end int) {
@@ -75,4 +76,30 @@ func blank(d []byte) bool {
 		return false
 	}
 	return true
+}
+
+// normalizeBreaks turns lone carriage returns (classic Mac line ends),
+// which YAML counts as line breaks, into line feeds, so that every line
+// number Guardrail reports counts lines the way YAML and editors do.
+// CRLF is left alone.
+func normalizeBreaks(data []byte) []byte {
+	i := bytes.IndexByte(data, '\r')
+	for i >= 0 && i+1 < len(data) && data[i+1] == '\n' {
+		next := bytes.IndexByte(data[i+1:], '\r')
+		if next < 0 {
+			return data
+		}
+		i += 1 + next
+	}
+	if i < 0 {
+		return data
+	}
+	out := make([]byte, len(data))
+	copy(out, data)
+	for k := i; k < len(out); k++ {
+		if out[k] == '\r' && (k+1 == len(out) || out[k+1] != '\n') {
+			out[k] = '\n'
+		}
+	}
+	return out
 }
