@@ -277,6 +277,26 @@ func (w *syncWriter) Write(p []byte) (int, error) {
 	return w.b.Write(p)
 }
 
+// StartControllerManager runs kube-controller-manager against the cluster
+// with only the named controllers (e.g. "clusterrole-aggregation").
+func (c *Cluster) StartControllerManager(controllers ...string) error {
+	bin := os.Getenv("KUBE_CONTROLLER_MANAGER")
+	if bin == "" {
+		home, _ := os.UserHomeDir()
+		bin = filepath.Join(home, ".cache", "guardrail", "control-plane", KubeVersion, "kube-controller-manager")
+	}
+	if _, err := os.Stat(bin); err != nil {
+		return fmt.Errorf("kube-controller-manager missing (run hack/build-control-plane.sh): %w", err)
+	}
+	ports, err := freePorts(1)
+	if err != nil {
+		return err
+	}
+	return c.run(bin, "--kubeconfig", c.Kubeconfig, "--controllers", strings.Join(controllers, ","),
+		"--leader-elect=false", "--bind-address", "127.0.0.1", "--secure-port", strconv.Itoa(ports[0]),
+		"--cert-dir", filepath.Join(c.Dir, "kcm"), "--v", "0")
+}
+
 // ForeignClientKubeconfig writes a kubeconfig for c's server whose client
 // certificate is signed by another CA: the server rejects it as it would
 // an expired or revoked credential.
