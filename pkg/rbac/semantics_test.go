@@ -43,8 +43,12 @@ func TestSemanticsAgainstTheAPIServer(t *testing.T) {
 			RoleRef: rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: kind, Name: role}, Subjects: []rbacv1.Subject{s}}, metav1.CreateOptions{})
 		must(err)
 	}
-	user := func(n string) rbacv1.Subject { return rbacv1.Subject{Kind: "User", APIGroup: "rbac.authorization.k8s.io", Name: n} }
-	group := func(n string) rbacv1.Subject { return rbacv1.Subject{Kind: "Group", APIGroup: "rbac.authorization.k8s.io", Name: n} }
+	user := func(n string) rbacv1.Subject {
+		return rbacv1.Subject{Kind: "User", APIGroup: "rbac.authorization.k8s.io", Name: n}
+	}
+	group := func(n string) rbacv1.Subject {
+		return rbacv1.Subject{Kind: "Group", APIGroup: "rbac.authorization.k8s.io", Name: n}
+	}
 	all := []string{"*"}
 
 	cr("sem-star", rbacv1.PolicyRule{Verbs: all, APIGroups: all, Resources: all})
