@@ -313,6 +313,9 @@ func TestAuthorizeMatchesTheAPIServer(t *testing.T) {
 			if want {
 				allowed++
 			}
+			if a.Namespace != "" && got != whoCanIncludes(p.WhoCan(a), u) {
+				t.Fatalf("seed %d, question %d: WhoCan and Authorize disagree for %+v on %+v", seed, i, u, a)
+			}
 			if got != want {
 				t.Fatalf("seed %d, question %d: %+v asks %+v\n  API server: allowed=%v (%s)\n  guardrail:  allowed=%v via %+v\n%s",
 					seed, i, u, a, want, reason, got, grant, relevant(p, c, u))
@@ -356,4 +359,28 @@ func relevant(p *rbac.Policy, c *kubernetes.Clientset, u rbac.User) string {
 		}
 	}
 	return b.String()
+}
+
+// whoCanIncludes reports whether a subject WhoCan lists names u.
+func whoCanIncludes(list []rbac.SubjectGrant, u rbac.User) bool {
+	for _, sg := range list {
+		s := sg.Subject
+		switch s.Kind {
+		case "User":
+			if s.Name == u.Name {
+				return true
+			}
+		case "Group":
+			for _, g := range u.Groups {
+				if g == s.Name {
+					return true
+				}
+			}
+		case "ServiceAccount":
+			if u.Name == "system:serviceaccount:"+s.Namespace+":"+s.Name {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -78,6 +78,7 @@ func aggregate(roles []*rbacv1.ClusterRole) map[string][]rbacv1.PolicyRule {
 			aggregated = append(aggregated, r)
 		}
 	}
+	roles = append([]*rbacv1.ClusterRole(nil), roles...)
 	sort.Slice(roles, func(i, j int) bool { return roles[i].Name < roles[j].Name })
 	for changed, rounds := true, 0; changed && rounds <= len(roles)+1; rounds++ {
 		changed = false
