@@ -100,3 +100,31 @@ func TestScanClusterEndToEnd(t *testing.T) {
 		t.Errorf("missing kubeconfig: exit %d %s", code, stderr)
 	}
 }
+
+func TestRBACCommandsOnTheCluster(t *testing.T) {
+	tc := testcluster.Shared(t)
+	client, err := tc.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	_, err = client.RbacV1().ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "cli-viewer"},
+		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: "view"},
+		Subjects: []rbacv1.Subject{{Kind: "User", APIGroup: "rbac.authorization.k8s.io", Name: "carol"}}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// view is an aggregated bootstrap role: the answer depends on computing it.
+	code, out, stderr := run(t, "", "rbac", "who-can", "list", "configmaps", "-n", "default", "--cluster", "--kubeconfig", tc.Kubeconfig)
+	if code != 0 || !strings.Contains(out, "User carol") || !strings.Contains(out, "ClusterRoleBinding cli-viewer → ClusterRole view") {
+		t.Errorf("who-can --cluster: exit %d %s\n%s", code, stderr, out)
+	}
+	code, out, _ = run(t, "", "rbac", "who-can", "get", "secrets", "-n", "default", "--cluster", "--kubeconfig", tc.Kubeconfig)
+	if code != 0 || strings.Contains(out, "User carol") {
+		t.Errorf("view must not read secrets:\n%s", out)
+	}
+	code, out, _ = run(t, "", "rbac", "graph", "list", "configmaps", "-n", "default", "--cluster", "--kubeconfig", tc.Kubeconfig, "-o", "dot")
+	if code != 0 || !strings.Contains(out, `"User carol" -> "ClusterRoleBinding cli-viewer";`) {
+		t.Errorf("graph for a query:\n%s", out)
+	}
+}

@@ -190,12 +190,31 @@ func (o *rbacOptions) risks(streams IO) *cobra.Command {
 }
 
 func (o *rbacOptions) graph(streams IO) *cobra.Command {
-	return &cobra.Command{
-		Use:     "graph SUBJECT",
-		Short:   "Draw a subject's permissions as a DOT or Mermaid graph (subject → binding → role → rule)",
-		Example: "  guardrail rbac graph serviceaccount:shop:backend -f deploy/ -o mermaid",
-		Args:    cobra.ExactArgs(1),
+	var namespace, name string
+	cmd := &cobra.Command{
+		Use:   "graph SUBJECT | graph VERB RESOURCE",
+		Short: "Draw a subject's permissions, or who can make a request, as a DOT or Mermaid graph",
+		Example: `  guardrail rbac graph serviceaccount:shop:backend -f deploy/ -o mermaid
+  guardrail rbac graph create pods/exec -n shop --cluster -o dot`,
+		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 2 {
+				a, err := parseRequest(args[0], args[1], namespace, name)
+				if err != nil {
+					return err
+				}
+				p, err := o.policy(cmd, streams)
+				if err != nil {
+					return err
+				}
+				var perms []rbac.Permission
+				for _, sg := range p.WhoCan(a) {
+					if sg.Grant.BindingKind != "" {
+						perms = append(perms, rbac.Permission{Scope: sg.Scope, Rule: sg.Grant.Rule, Grant: sg.Grant})
+					}
+				}
+				return writeGraph(streams.Out, o.output, "", perms)
+			}
 			u, err := parseSubject(args[0], nil)
 			if err != nil {
 				return err
@@ -207,6 +226,9 @@ func (o *rbacOptions) graph(streams IO) *cobra.Command {
 			return writeGraph(streams.Out, o.output, args[0], p.Permissions(u))
 		},
 	}
+	cmd.Flags().StringVarP(&namespace, "namespace", "n", "", "namespace of the request (with VERB RESOURCE)")
+	cmd.Flags().StringVar(&name, "name", "", "object name of the request (with VERB RESOURCE)")
+	return cmd
 }
 
 // writeGraph draws subject → binding → role → rule edges.
@@ -227,7 +249,11 @@ func writeGraph(w io.Writer, format, subject string, perms []rbac.Permission) er
 		role := g.RoleKind + " " + g.RoleName
 		r := pm.Rule
 		rule := strings.Join(r.Verbs, ",") + " " + strings.Join(append(append([]string{}, r.Resources...), r.NonResourceURLs...), ",")
-		add(subject, binding)
+		from := subject
+		if from == "" { // a who-can graph starts at each granted subject
+			from = subjectString(g.Subject)
+		}
+		add(from, binding)
 		add(binding, role)
 		add(role, rule)
 	}
