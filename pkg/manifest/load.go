@@ -89,6 +89,18 @@ type jobResult struct {
 	decoded
 }
 
+// LoadBytes decodes one in-memory input (an admission request's object)
+// named name, in the calling goroutine.
+func (ld *Loader) LoadBytes(name string, data []byte) *Result {
+	res := &Result{Files: 1}
+	for _, ch := range split(data) {
+		d := decodeChunk(name, ch, ld.limits)
+		res.Objects = append(res.Objects, d.objects...)
+		res.Problems = append(res.Problems, d.problems...)
+	}
+	return res
+}
+
 // Load reads every path: files, directories (recursively, .yaml, .yml and
 // .json) and "-" for stdin. Problems never stop the load.
 func (ld *Loader) Load(paths []string) *Result {

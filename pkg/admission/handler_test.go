@@ -1,0 +1,154 @@
+package admission
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/guardrail-k8s/guardrail/pkg/api"
+	"github.com/guardrail-k8s/guardrail/pkg/engine"
+	"github.com/guardrail-k8s/guardrail/pkg/rules"
+	"github.com/guardrail-k8s/guardrail/pkg/workload"
+	admissionv1 "k8s.io/api/admission/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	psaapi "k8s.io/pod-security-admission/api"
+	"k8s.io/pod-security-admission/policy"
+	"sigs.k8s.io/yaml"
+)
+
+func handlerFor(t testing.TB, profile string, mode Mode, failOn api.Severity) *Handler {
+	rs, p, err := rules.Select(profile, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := rules.DefaultSettings()
+	s.PSSLevel = p.PSSLevel
+	return &Handler{Engine: engine.New(engine.WithRules(AdmissionRules(rs)), engine.WithSettings(s), engine.WithAnnotationExceptions(false)),
+		Policy: Policy{Default: mode}, FailOn: failOn}
+}
+
+func reviewOf(t testing.TB, obj []byte, ns string) []byte {
+	b, err := json.Marshal(admissionv1.AdmissionReview{TypeMeta: metav1.TypeMeta{APIVersion: "admission.k8s.io/v1", Kind: "AdmissionReview"},
+		Request: &admissionv1.AdmissionRequest{UID: types.UID("u1"), Kind: metav1.GroupVersionKind{Version: "v1", Kind: "Pod"},
+			Namespace: ns, Operation: admissionv1.Create, Object: runtime.RawExtension{Raw: obj}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func privilegedPod() []byte {
+	return []byte(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"nginx:1.27","securityContext":{"privileged":true}}]}}`)
+}
+
+func TestModes(t *testing.T) {
+	for _, tc := range []struct {
+		mode    Mode
+		allowed bool
+	}{{Enforce, false}, {Warn, true}, {Audit, true}} {
+		h := handlerFor(t, "zero-trust", tc.mode, api.SeverityHigh)
+		var got Decision
+		h.Record = func(d Decision) { got = d }
+		out, err := h.Review(reviewOf(t, privilegedPod(), "shop"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := out.Response
+		if r.UID != "u1" || r.Allowed != tc.allowed || got.Mode != tc.mode || len(got.Findings) == 0 {
+			t.Fatalf("%s: response %+v decision %+v", tc.mode, r, got)
+		}
+		switch tc.mode {
+		case Enforce:
+			if !strings.Contains(r.Result.Message, "[critical pss-privileged] privileged: container \"c\" must not set securityContext.privileged=true (field spec.containers[0])") {
+				t.Errorf("denial message: %s", r.Result.Message)
+			}
+		case Warn:
+			if len(r.Warnings) == 0 || !strings.Contains(strings.Join(r.Warnings, "\n"), "pss-privileged") {
+				t.Errorf("warnings: %v", r.Warnings)
+			}
+		case Audit:
+			if !strings.Contains(r.AuditAnnotations["findings"], "pss-privileged") || len(r.Warnings) > 0 {
+				t.Errorf("audit: %+v", r)
+			}
+		}
+	}
+}
+
+func TestNamespaceLabelChoosesMode(t *testing.T) {
+	h := handlerFor(t, "zero-trust", Warn, api.SeverityHigh)
+	h.Namespaces = func(ns string) (map[string]string, bool) {
+		return map[string]string{ModeLabel: "enforce"}, ns == "prod"
+	}
+	h.Policy.Namespaces = []NamespaceMode{{Pattern: "dev-*", Mode: Audit}}
+	for ns, want := range map[string]bool{"prod": false, "dev-1": true, "other": true} {
+		out, err := h.Review(reviewOf(t, privilegedPod(), ns))
+		if err != nil || out.Response.Allowed != want {
+			t.Errorf("%s: allowed=%v err=%v", ns, out.Response.Allowed, err)
+		}
+	}
+}
+
+func TestMalformedReviewIsAnError(t *testing.T) {
+	h := handlerFor(t, "zero-trust", Enforce, api.SeverityHigh)
+	for _, body := range []string{"", "{", `{"kind":"AdmissionReview"}`, "[1,2]"} {
+		if _, err := h.Review([]byte(body)); err == nil {
+			t.Errorf("%q: no error", body)
+		}
+	}
+	// An object Guardrail cannot read is admitted with a warning.
+	out, err := h.Review(reviewOf(t, []byte(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":"x"}}`), "shop"))
+	if err != nil || !out.Response.Allowed {
+		t.Errorf("unreadable object: %+v %v", out, err)
+	}
+}
+
+// TestRestrictedModeMatchesUpstreamPodSecurity sends every pod of the
+// upstream Pod Security test data (every version's restricted and baseline
+// fixtures) through the handler in enforce mode with the pss-restricted
+// profile: it must deny exactly the pods the official restricted level
+// (latest version) denies.
+func TestRestrictedModeMatchesUpstreamPodSecurity(t *testing.T) {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "k8s.io/pod-security-admission").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(strings.TrimSpace(string(out)), "test", "testdata", "*", "*", "*", "*.yaml"))
+	official, err := policy.NewEvaluator(policy.DefaultChecks(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := handlerFor(t, "pss-restricted", Enforce, api.SeverityInfo)
+	denied := 0
+	for _, f := range files {
+		data, _ := os.ReadFile(f)
+		js, err := yaml.YAMLToJSON(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pod corev1.Pod
+		if err := json.Unmarshal(js, &pod); err != nil {
+			t.Fatal(err)
+		}
+		// Webhooks see the object after the API server's defaulting (a
+		// volume without a source becomes emptyDir): judge that object.
+		workload.FromPodSpec(&pod.ObjectMeta, &pod.Spec, "spec")
+		agg := policy.AggregateCheckResults(official.EvaluatePod(psaapi.LevelVersion{Level: psaapi.LevelRestricted, Version: psaapi.LatestVersion()}, &pod.ObjectMeta, &pod.Spec))
+		rv, err := h.Review(reviewOf(t, js, "ns"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rv.Response.Allowed != agg.Allowed {
+			t.Errorf("%s: webhook allowed=%v, official restricted allowed=%v (%s)", f, rv.Response.Allowed, agg.Allowed, agg.ForbiddenReason())
+		}
+		if !agg.Allowed {
+			denied++
+		}
+	}
+	t.Logf("%d upstream pods: webhook and official restricted agree (%d denied)", len(files), denied)
+}
