@@ -1,0 +1,204 @@
+package admission
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Limits are the transport limits, all in one place.
+type Limits struct {
+	// MaxBodyBytes bounds a request body (default 3 MiB: the API server's
+	// object limit plus the review envelope).
+	MaxBodyBytes int64
+	// MaxInFlight bounds concurrent reviews; more get 429 (default 64).
+	MaxInFlight int
+	// DefaultTimeout applies when the API server passes no ?timeout (default 10s).
+	DefaultTimeout time.Duration
+}
+
+func (l *Limits) defaults() {
+	if l.MaxBodyBytes <= 0 {
+		l.MaxBodyBytes = 3 << 20
+	}
+	if l.MaxInFlight <= 0 {
+		l.MaxInFlight = 64
+	}
+	if l.DefaultTimeout <= 0 {
+		l.DefaultTimeout = 10 * time.Second
+	}
+}
+
+// Server serves the handler over HTTPS with /validate, /healthz, /readyz
+// and /metrics.
+type Server struct {
+	Handler *Handler
+	Certs   *CertAuthority
+	Limits  Limits
+	Log     *slog.Logger
+	// Ready reports whether informer caches are synced; nil means ready.
+	Ready func() bool
+
+	inflight chan struct{}
+	metrics  *metrics
+	srv      *http.Server
+	started  atomic.Bool
+}
+
+type metrics struct {
+	registry  *prometheus.Registry
+	requests  *prometheus.CounterVec
+	latency   prometheus.Histogram
+	decisions *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{registry: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "guardrail_webhook_requests_total", Help: "Admission requests by HTTP code."}, []string{"code"}),
+		latency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "guardrail_webhook_review_seconds", Help: "Time to review one request.",
+			Buckets: []float64{.0005, .001, .002, .005, .01, .025, .05, .1, .25, 1}}),
+		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "guardrail_webhook_decisions_total", Help: "Findings by rule, mode and outcome."}, []string{"rule", "mode", "allowed"}),
+	}
+	m.registry.MustRegister(m.requests, m.latency, m.decisions, prometheus.NewGoCollector())
+	return m
+}
+
+// Handler returns the HTTP mux (also used by tests without TLS).
+func (s *Server) HTTPHandler() http.Handler {
+	s.Limits.defaults()
+	if s.inflight == nil {
+		s.inflight = make(chan struct{}, s.Limits.MaxInFlight)
+		s.metrics = newMetrics()
+	}
+	if s.Log == nil {
+		s.Log = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	}
+	record := s.Handler.Record
+	s.Handler.Record = func(d Decision) {
+		for _, f := range d.Findings {
+			s.metrics.decisions.WithLabelValues(f.RuleID, string(d.Mode), strconv.FormatBool(d.Allowed)).Inc()
+		}
+		if len(d.Findings) > 0 {
+			s.Log.Info("review", "uid", d.UID, "kind", d.Kind, "namespace", d.Namespace, "name", d.Name, "mode", d.Mode,
+				"allowed", d.Allowed, "findings", len(d.Findings), "elapsed", d.Elapsed)
+		}
+		if record != nil {
+			record(d)
+		}
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/validate", s.validate)
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok") })
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if s.Certs == nil || (s.Ready != nil && !s.Ready()) || s.Handler.Engine == nil {
+			http.Error(w, "not ready", http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "ok")
+	})
+	mux.Handle("/metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
+	return mux
+}
+
+func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
+	code := http.StatusOK
+	defer func() { s.metrics.requests.WithLabelValues(strconv.Itoa(code)).Inc() }()
+	if r.Method != http.MethodPost {
+		code = http.StatusMethodNotAllowed
+		http.Error(w, "POST an AdmissionReview", code)
+		return
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
+		code = http.StatusUnsupportedMediaType
+		http.Error(w, "Content-Type must be application/json", code)
+		return
+	}
+	select {
+	case s.inflight <- struct{}{}:
+		defer func() { <-s.inflight }()
+	default:
+		code = http.StatusTooManyRequests
+		http.Error(w, "too many reviews in flight", code)
+		return
+	}
+	// Spend at most half of the deadline the API server passes.
+	timeout := s.Limits.DefaultTimeout
+	if t, err := time.ParseDuration(r.URL.Query().Get("timeout")); err == nil && t > 0 {
+		timeout = t
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), timeout/2)
+	defer cancel()
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.Limits.MaxBodyBytes))
+	if err != nil {
+		code = http.StatusRequestEntityTooLarge
+		http.Error(w, "request body too large or unreadable: "+err.Error(), code)
+		return
+	}
+	start := time.Now()
+	type result struct {
+		out any
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				done <- result{err: errors.New("internal error reviewing the request")}
+				s.Log.Error("review panicked", "panic", p)
+			}
+		}()
+		out, err := s.Handler.Review(body)
+		done <- result{out: out, err: err}
+	}()
+	var res result
+	select {
+	case res = <-done:
+	case <-ctx.Done():
+		code = http.StatusGatewayTimeout
+		http.Error(w, "review took longer than half the API server's deadline", code)
+		return
+	}
+	s.metrics.latency.Observe(time.Since(start).Seconds())
+	if res.err != nil {
+		code = http.StatusBadRequest
+		http.Error(w, res.err.Error(), code)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(res.out)
+}
+
+// Serve listens on addr with TLS 1.2+ (1.3 preferred by Go's defaults) and
+// serves until ctx is done, then drains in-flight requests.
+func (s *Server) Serve(ctx context.Context, addr string) error {
+	h := s.HTTPHandler()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	s.srv = &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second,
+		TLSConfig: &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: s.Certs.GetCertificate, NextProtos: []string{"http/1.1"}},
+		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){}} // HTTP/1.1 only
+	s.started.Store(true)
+	errc := make(chan error, 1)
+	go func() { errc <- s.srv.ServeTLS(ln, "", "") }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		return s.srv.Shutdown(shutdown)
+	}
+}
