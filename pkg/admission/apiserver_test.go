@@ -142,7 +142,7 @@ func TestWebhookThroughTheAPIServer(t *testing.T) {
 	mu.Unlock()
 	// A clean pod passes in enforce mode.
 	clean := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "clean"}, Spec: corev1.PodSpec{
-		SecurityContext: &corev1.PodSecurityContext{RunAsNonRoot: &priv, RunAsUser: ptr(int64(10001)), SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}},
+		SecurityContext:              &corev1.PodSecurityContext{RunAsNonRoot: &priv, RunAsUser: ptr(int64(10001)), SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}},
 		AutomountServiceAccountToken: ptr(false),
 		Containers: []corev1.Container{{Name: "c", Image: "registry.example.com/c:1.0@sha256:4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945",
 			SecurityContext: &corev1.SecurityContext{AllowPrivilegeEscalation: ptr(false), ReadOnlyRootFilesystem: ptr(true), Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}}}}}}}
