@@ -2,9 +2,15 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/guardrail-k8s/guardrail/internal/testcluster"
 	appsv1 "k8s.io/api/apps/v1"
@@ -127,4 +133,81 @@ func TestRBACCommandsOnTheCluster(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `"User carol" -> "ClusterRoleBinding cli-viewer";`) {
 		t.Errorf("graph for a query:\n%s", out)
 	}
+}
+
+func TestWebhookCommandPublishesItsBundleAndEnforces(t *testing.T) {
+	tc := testcluster.Shared(t)
+	client, err := tc.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		var out, errb strings.Builder
+		done <- ExecuteContext(ctx, []string{"webhook", "--listen", addr, "--url", "https://" + addr + "/validate", "--kubeconfig", tc.Kubeconfig,
+			"--default-mode", "enforce", "--service-namespace", "guardrail-system"}, IO{In: strings.NewReader(""), Out: &out, Err: &errb, Getenv: func(string) string { return "" }})
+	}()
+	defer func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("webhook exited %d", code)
+		}
+		client.AdmissionregistrationV1().ValidatingWebhookConfigurations().Delete(context.Background(), "guardrail", metav1.DeleteOptions{})
+	}()
+	bg := context.Background()
+	var bundle []byte
+	for i := 0; i < 100 && len(bundle) == 0; i++ {
+		if c, err := client.AdmissionregistrationV1().ValidatingWebhookConfigurations().Get(bg, "guardrail", metav1.GetOptions{}); err == nil && len(c.Webhooks) == 2 {
+			bundle = c.Webhooks[0].ClientConfig.CABundle
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !strings.Contains(string(bundle), "BEGIN CERTIFICATE") {
+		t.Fatalf("the webhook did not publish its CA bundle")
+	}
+	// Wait until it is ready (certificates loaded, caches synced), verifying
+	// its certificate with the bundle it published.
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(bundle)
+	hc := &http.Client{Timeout: time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	ready := false
+	for i := 0; i < 100 && !ready; i++ {
+		if r, err := hc.Get("https://" + addr + "/readyz"); err == nil {
+			ready = r.StatusCode == 200
+			r.Body.Close()
+		}
+		if !ready {
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	if !ready {
+		t.Fatal("the webhook never became ready")
+	}
+	ns := fmt.Sprintf("wh-cli-%d", time.Now().UnixNano()%100000)
+	_, err = client.CoreV1().Namespaces().Create(bg, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = client.CoreV1().ServiceAccounts(ns).Create(bg, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default"}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	priv := true
+	var lastErr error
+	for i := 0; i < 1; i++ {
+		_, lastErr = client.CoreV1().Pods(ns).Create(bg, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p"},
+			Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "nginx:1.27", SecurityContext: &corev1.SecurityContext{Privileged: &priv}}}}}, metav1.CreateOptions{})
+		if lastErr != nil && strings.Contains(lastErr.Error(), "guardrail denied the request") {
+			return
+		}
+		if lastErr == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Errorf("privileged pod not denied by the running webhook: %v", lastErr)
 }

@@ -4,6 +4,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -68,15 +69,21 @@ Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error.`,
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
 	root.SetErr(streams.Err)
-	root.AddCommand(newScanCommand(streams), newRulesCommand(streams), newRBACCommand(streams), newVersionCommand(streams))
+	root.AddCommand(newScanCommand(streams), newRulesCommand(streams), newRBACCommand(streams), newWebhookCommand(streams), newVersionCommand(streams))
 	return root
 }
 
 // Execute runs the CLI with args and returns the process exit code.
 func Execute(args []string, streams IO) int {
+	return ExecuteContext(context.Background(), args, streams)
+}
+
+// ExecuteContext is Execute under ctx: long-running commands (webhook)
+// stop when it is done.
+func ExecuteContext(ctx context.Context, args []string, streams IO) int {
 	root := NewRootCommand(streams)
 	root.SetArgs(args)
-	err := root.Execute()
+	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
 	}
