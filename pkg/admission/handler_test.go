@@ -152,3 +152,5 @@ func TestRestrictedModeMatchesUpstreamPodSecurity(t *testing.T) {
 	}
 	t.Logf("%d upstream pods: webhook and official restricted agree (%d denied)", len(files), denied)
 }
+
+var typeMetaPod = metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"}
