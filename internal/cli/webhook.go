@@ -32,6 +32,7 @@ type webhookOptions struct {
 	manage      bool
 	apply       bool
 	allowAnnot  bool
+	standalone  bool
 }
 
 func newWebhookCommand(streams IO) *cobra.Command {
@@ -56,6 +57,7 @@ annotations unless --allow-annotation-exceptions.`,
 	f.StringVar(&o.url, "url", "", "reach the webhook at this URL instead of the Service (out-of-cluster runs)")
 	f.BoolVar(&o.manage, "manage-config", true, "create or update the ValidatingWebhookConfiguration with the current CA bundle")
 	f.BoolVar(&o.allowAnnot, "allow-annotation-exceptions", false, "let objects except themselves with exception.guardrail.dev annotations")
+	f.BoolVar(&o.standalone, "standalone", false, "serve without an API server (no namespace labels, no configuration management): for load tests and local trials")
 	f.StringVar(&o.scan.profile, "profile", "", "rule profile (default zero-trust)")
 	f.StringVar(&o.scan.failOn, "fail-on", "", "lowest severity that is denied in enforce mode (default high)")
 	f.StringVar(&o.scan.configPath, "config", "", "config file with exceptions (as for scan)")
@@ -89,6 +91,19 @@ func (o *webhookOptions) serve(cmd *cobra.Command, streams IO) error {
 	h, rs, err := o.handler(streams)
 	if err != nil {
 		return err
+	}
+	if o.standalone {
+		ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		certs, err := admission.NewCertAuthority([]string{"127.0.0.1", "localhost"}, 24*time.Hour)
+		if err != nil {
+			return err
+		}
+		srv := &admission.Server{Handler: h, Certs: certs, Log: slog.New(slog.NewJSONHandler(streams.Err, nil))}
+		if err := srv.Serve(ctx, o.listen); err != nil && ctx.Err() == nil {
+			return &exitError{code: ExitError, err: err}
+		}
+		return nil
 	}
 	cfg, err := o.scan.live.restConfig()
 	if err != nil {
