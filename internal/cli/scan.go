@@ -85,6 +85,7 @@ type resolved struct {
 	failNever   bool
 	exceptions  []config.Exception
 	annotations bool
+	admission   config.Admission
 }
 
 func (o *scanOptions) resolve() (*resolved, error) {
@@ -96,7 +97,7 @@ func (o *scanOptions) resolve() (*resolved, error) {
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
-	r := &resolved{exceptions: cfg.Exceptions, annotations: true, settings: rules.DefaultSettings()}
+	r := &resolved{exceptions: cfg.Exceptions, annotations: true, settings: rules.DefaultSettings(), admission: cfg.Admission}
 	profile := first(o.profile, cfg.Profile, rules.DefaultProfile)
 	rs, prof, err := rules.Select(profile, append(cfg.Enable, o.enable...), append(cfg.Disable, o.disable...))
 	if err != nil {

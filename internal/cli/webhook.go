@@ -33,6 +33,8 @@ type webhookOptions struct {
 	apply       bool
 	allowAnnot  bool
 	standalone  bool
+	certFile    string
+	keyFile     string
 }
 
 func newWebhookCommand(streams IO) *cobra.Command {
@@ -51,12 +53,14 @@ annotations unless --allow-annotation-exceptions.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.listen, "listen", ":8443", "address to serve HTTPS on")
-	f.StringVar(&o.defaultMode, "default-mode", "warn", "mode of namespaces without a guardrail.dev/mode label")
+	f.StringVar(&o.defaultMode, "default-mode", "", "mode of namespaces without a guardrail.dev/mode label or a config pattern (default warn)")
 	f.StringVar(&o.serviceNS, "service-namespace", "guardrail", "namespace of the webhook's Service (excluded from review)")
 	f.StringVar(&o.serviceName, "service-name", "guardrail", "name of the webhook's Service")
 	f.StringVar(&o.url, "url", "", "reach the webhook at this URL instead of the Service (out-of-cluster runs)")
 	f.BoolVar(&o.manage, "manage-config", true, "create or update the ValidatingWebhookConfiguration with the current CA bundle")
 	f.BoolVar(&o.allowAnnot, "allow-annotation-exceptions", false, "let objects except themselves with exception.guardrail.dev annotations")
+	f.StringVar(&o.certFile, "tls-cert-file", "", "serve this certificate (cert-manager's tls.crt) instead of the webhook's own CA; reloaded when it changes")
+	f.StringVar(&o.keyFile, "tls-key-file", "", "key of --tls-cert-file")
 	f.BoolVar(&o.standalone, "standalone", false, "serve without an API server (no namespace labels, no configuration management): for load tests and local trials")
 	f.StringVar(&o.scan.profile, "profile", "", "rule profile (default zero-trust)")
 	f.StringVar(&o.scan.failOn, "fail-on", "", "lowest severity that is denied in enforce mode (default high)")
@@ -71,14 +75,19 @@ func (o *webhookOptions) handler(streams IO) (*admission.Handler, []*rules.Rule,
 	if err != nil {
 		return nil, nil, err
 	}
-	mode, err := admission.ParseMode(o.defaultMode)
+	def := first(o.defaultMode, r.admission.DefaultMode, "warn")
+	mode, err := admission.ParseMode(def)
 	if err != nil {
 		return nil, nil, usageErr("--default-mode: %v", err)
+	}
+	policy := admission.Policy{Default: mode}
+	for _, nm := range r.admission.Namespaces {
+		policy.Namespaces = append(policy.Namespaces, admission.NamespaceMode{Pattern: nm.Pattern, Mode: admission.Mode(nm.Mode)})
 	}
 	h := &admission.Handler{
 		Engine: engine.New(engine.WithRules(admission.AdmissionRules(r.rules)), engine.WithSettings(r.settings),
 			engine.WithExceptions(r.exceptions), engine.WithAnnotationExceptions(o.allowAnnot)),
-		Policy: admission.Policy{Default: mode}, FailOn: r.failOn,
+		Policy: policy, FailOn: r.failOn,
 	}
 	return h, r.rules, nil
 }
@@ -128,6 +137,19 @@ func (o *webhookOptions) serve(cmd *cobra.Command, streams IO) error {
 	}
 	synced := nsInformer.Informer().HasSynced
 	factory.Start(ctx.Done())
+	if o.certFile != "" {
+		// cert-manager issues and renews the certificate and injects the
+		// bundle into the configuration (cainjector); files are reloaded.
+		fc, err := admission.LoadFileCerts(o.certFile, o.keyFile)
+		if err != nil {
+			return usageErr("--tls-cert-file: %v", err)
+		}
+		srv := &admission.Server{Handler: h, Certs: fc, Log: log, Ready: synced}
+		if err := srv.Serve(ctx, o.listen); err != nil && ctx.Err() == nil {
+			return &exitError{code: ExitError, err: err}
+		}
+		return nil
+	}
 	hosts := []string{o.serviceName + "." + o.serviceNS + ".svc", o.serviceName + "." + o.serviceNS + ".svc.cluster.local", "127.0.0.1", "localhost"}
 	certs, err := admission.NewCertAuthority(hosts, 90*24*time.Hour)
 	if err != nil {

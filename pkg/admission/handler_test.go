@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/guardrail-k8s/guardrail/pkg/api"
+	"github.com/guardrail-k8s/guardrail/pkg/config"
 	"github.com/guardrail-k8s/guardrail/pkg/engine"
 	"github.com/guardrail-k8s/guardrail/pkg/rules"
 	"github.com/guardrail-k8s/guardrail/pkg/workload"
@@ -154,3 +155,43 @@ func TestRestrictedModeMatchesUpstreamPodSecurity(t *testing.T) {
 }
 
 var typeMetaPod = metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"}
+
+// TestExceptionsAtAdmissionAreTheScanOnes: the webhook's engine takes the
+// same config exceptions, with the same expiry, and ignores the object's own
+// exception annotation unless the operator allows it.
+func TestExceptionsAtAdmissionAreTheScanOnes(t *testing.T) {
+	cfg, err := config.Parse("t", []byte(`
+exceptions:
+- rules: [pss-privileged, container-dangerous-capabilities]
+  namespaces: [cni]
+  reason: CNI agent
+- rules: [pss-privileged]
+  namespaces: [legacy]
+  reason: migration
+  expires: 2020-01-01
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, p, _ := rules.Select("pss-baseline", nil, nil)
+	s := rules.DefaultSettings()
+	s.PSSLevel = p.PSSLevel
+	mk := func(annotations bool) *Handler {
+		return &Handler{Engine: engine.New(engine.WithRules(AdmissionRules(rs)), engine.WithSettings(s), engine.WithExceptions(cfg.Exceptions),
+			engine.WithAnnotationExceptions(annotations)), Policy: Policy{Default: Enforce}, FailOn: api.SeverityHigh}
+	}
+	h := mk(false)
+	for ns, want := range map[string]bool{"cni": true, "legacy": false, "shop": false} {
+		out, _ := h.Review(reviewOf(t, privilegedPod(), ns))
+		if out.Response.Allowed != want {
+			t.Errorf("namespace %s: allowed=%v, want %v", ns, out.Response.Allowed, want)
+		}
+	}
+	annotated := []byte(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","annotations":{"exception.guardrail.dev/pss-privileged":"trust me"}},"spec":{"containers":[{"name":"c","image":"nginx:1.27","securityContext":{"privileged":true}}]}}`)
+	if out, _ := h.Review(reviewOf(t, annotated, "shop")); out.Response.Allowed {
+		t.Error("an object must not except itself at admission by default")
+	}
+	if out, _ := mk(true).Review(reviewOf(t, annotated, "shop")); !out.Response.Allowed {
+		t.Error("with annotation exceptions allowed by the operator, the annotation applies")
+	}
+}

@@ -40,13 +40,21 @@ func (l *Limits) defaults() {
 	}
 }
 
+// CertSource provides the serving certificate for each TLS handshake, so a
+// renewed certificate is used without a restart.
+type CertSource interface {
+	GetCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error)
+}
+
 // Server serves the handler over HTTPS with /validate, /healthz, /readyz
 // and /metrics.
 type Server struct {
 	Handler *Handler
-	Certs   *CertAuthority
-	Limits  Limits
-	Log     *slog.Logger
+	// Certs serves the TLS certificate: the webhook's own CA, or files
+	// written by cert-manager.
+	Certs  CertSource
+	Limits Limits
+	Log    *slog.Logger
 	// Ready reports whether informer caches are synced; nil means ready.
 	Ready func() bool
 

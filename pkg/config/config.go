@@ -37,6 +37,23 @@ type Config struct {
 	AnnotationExceptions *bool `json:"annotationExceptions,omitempty"`
 	// Exceptions accept known risks, each with a reason.
 	Exceptions []Exception `json:"exceptions,omitempty"`
+	// Admission configures the webhook's modes.
+	Admission Admission `json:"admission,omitempty"`
+}
+
+// Admission sets the webhook's mode per namespace. A namespace's
+// guardrail.dev/mode label wins over these.
+type Admission struct {
+	// DefaultMode applies to namespaces nothing else names (enforce, warn, audit).
+	DefaultMode string `json:"defaultMode,omitempty"`
+	// Namespaces are checked in order; the first matching glob decides.
+	Namespaces []NamespaceMode `json:"namespaces,omitempty"`
+}
+
+// NamespaceMode sets the mode of the namespaces matching a glob.
+type NamespaceMode struct {
+	Pattern string `json:"pattern"`
+	Mode    string `json:"mode"`
 }
 
 // Exception accepts findings that match every non-empty selector.
@@ -100,6 +117,15 @@ func (c *Config) validate() error {
 	}
 	if _, err := rules.Match(c.Disable); err != nil {
 		errs = append(errs, fmt.Errorf("disable: %w", err))
+	}
+	modes := map[string]bool{"": true, "enforce": true, "warn": true, "audit": true}
+	if !modes[c.Admission.DefaultMode] {
+		errs = append(errs, fmt.Errorf("admission.defaultMode %q: use enforce, warn or audit", c.Admission.DefaultMode))
+	}
+	for i, nm := range c.Admission.Namespaces {
+		if nm.Pattern == "" || nm.Mode == "" || !modes[nm.Mode] {
+			errs = append(errs, fmt.Errorf("admission.namespaces[%d]: give a pattern and a mode (enforce, warn or audit)", i))
+		}
 	}
 	for i := range c.Exceptions {
 		if err := c.Exceptions[i].validate(); err != nil {

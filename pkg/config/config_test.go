@@ -31,7 +31,9 @@ func TestParseErrorsNameTheProblem(t *testing.T) {
 		"exceptions:\n- rules: [pss-privilegd]\n  reason: x\n":                         `did you mean "pss-privileged"`,
 		"exceptions:\n- rules: [nope-*]\n  reason: x\n":                                `unknown rule "nope-*"`,
 		"exceptions:\n- rules: [pss-privileged]\n  reason: x\n  expires: 31/01/2030\n": "use YYYY-MM-DD",
-		"exeptions: []\n": `unknown field "exeptions"`,
+		"exeptions: []\n":                                  `unknown field "exeptions"`,
+		"admission:\n  defaultMode: block\n":               `admission.defaultMode "block"`,
+		"admission:\n  namespaces:\n  - pattern: prod-*\n": "admission.namespaces[0]",
 	}
 	for in, want := range cases {
 		_, err := Parse("t", []byte(in))
