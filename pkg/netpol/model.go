@@ -1,0 +1,89 @@
+package netpol
+
+import (
+	"sort"
+
+	"github.com/guardrail-k8s/guardrail/pkg/inventory"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+)
+
+// nameLabel is the label every namespace carries with its own name.
+const nameLabel = "kubernetes.io/metadata.name"
+
+// Pod is a pod (or a workload's pod template) as policies see it.
+type Pod struct {
+	Namespace string
+	// Name names the workload ("Deployment/web") or the pod.
+	Name        string
+	Labels      map[string]string
+	Ports       []corev1.ContainerPort
+	HostNetwork bool
+}
+
+// ID is "namespace/name".
+func (p *Pod) ID() string { return p.Namespace + "/" + p.Name }
+
+// Model is the pods, namespaces and policies of a cluster or a manifest set.
+type Model struct {
+	Pods       []*Pod
+	Namespaces map[string]map[string]string // name -> labels
+	Policies   []*networkingv1.NetworkPolicy
+	byNS       map[string][]*networkingv1.NetworkPolicy
+}
+
+// NewModel indexes pods, namespace labels and policies. Namespaces named by
+// a pod or policy but not given get just their implicit name label.
+func NewModel(pods []*Pod, namespaces map[string]map[string]string, policies []*networkingv1.NetworkPolicy) *Model {
+	m := &Model{Pods: pods, Namespaces: map[string]map[string]string{}, Policies: policies, byNS: map[string][]*networkingv1.NetworkPolicy{}}
+	add := func(ns string, labels map[string]string) {
+		l := map[string]string{nameLabel: ns}
+		for k, v := range labels {
+			l[k] = v
+		}
+		m.Namespaces[ns] = l
+	}
+	for ns, l := range namespaces {
+		add(ns, l)
+	}
+	for _, p := range pods {
+		if _, ok := m.Namespaces[p.Namespace]; !ok {
+			add(p.Namespace, nil)
+		}
+	}
+	for _, np := range policies {
+		m.byNS[np.Namespace] = append(m.byNS[np.Namespace], np)
+		if _, ok := m.Namespaces[np.Namespace]; !ok {
+			add(np.Namespace, nil)
+		}
+	}
+	sort.Slice(m.Pods, func(i, j int) bool { return m.Pods[i].ID() < m.Pods[j].ID() })
+	return m
+}
+
+// FromInventory builds a model from decoded objects: every workload's pod
+// template is a pod, Namespace objects give labels.
+func FromInventory(inv *inventory.Inventory) *Model {
+	var pods []*Pod
+	nsLabels := map[string]map[string]string{}
+	var policies []*networkingv1.NetworkPolicy
+	for _, o := range inv.Objects() {
+		switch x := o.Obj.(type) {
+		case *corev1.Namespace:
+			nsLabels[x.Name] = x.Labels
+		case *networkingv1.NetworkPolicy:
+			policies = append(policies, x)
+		}
+		if w := o.Workload; w != nil {
+			p := &Pod{Namespace: o.Namespace(), Name: o.GVK.Kind + "/" + o.Name(), Labels: w.Labels()}
+			if w.Spec != nil {
+				p.HostNetwork = w.Spec.HostNetwork
+				for _, c := range w.Spec.Containers {
+					p.Ports = append(p.Ports, c.Ports...)
+				}
+			}
+			pods = append(pods, p)
+		}
+	}
+	return NewModel(pods, nsLabels, policies)
+}

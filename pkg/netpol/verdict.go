@@ -1,0 +1,265 @@
+package netpol
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+)
+
+// Verdict is the answer for one connection.
+type Verdict int
+
+// The verdicts, in the order they combine: Deny wins over Depends, which
+// wins over Allow (a connection needs both directions).
+const (
+	Allow Verdict = iota
+	Depends
+	Deny
+)
+
+func (v Verdict) String() string {
+	return [...]string{"allow", "depends on the CNI", "deny"}[v]
+}
+
+// both combines the ingress and egress verdicts.
+func both(a, b Verdict) Verdict { return max(a, b) }
+
+// either combines alternatives (rules, peers): Allow wins, then Depends.
+func either(a, b Verdict) Verdict { return min(a, b) }
+
+// Side explains one direction.
+type Side struct {
+	// Isolated is true when a policy selects the pod for this direction.
+	Isolated bool
+	// Selecting names the policies that select the pod for this direction.
+	Selecting []string
+	// Because names the rules that decided ("ns/policy ingress[0]").
+	Because []string
+	Verdict Verdict
+}
+
+// Explanation is a verdict with its reasons.
+type Explanation struct {
+	Verdict Verdict
+	Egress  Side // the source's egress policies
+	Ingress Side // the destination's ingress policies
+	Notes   []string
+}
+
+// Connection is a question: from Src to Dst (a pod) on Port/Protocol.
+type Connection struct {
+	Src, Dst *Pod
+	Port     int32
+	Protocol corev1.Protocol
+}
+
+// Check answers a pod-to-pod question.
+func (m *Model) Check(c Connection) Explanation {
+	if c.Protocol == "" {
+		c.Protocol = corev1.ProtocolTCP
+	}
+	var e Explanation
+	if c.Src.ID() == c.Dst.ID() {
+		e.Notes = append(e.Notes, "a pod always reaches itself")
+		return e
+	}
+	e.Egress = m.side(c.Src, true, func(np *networkingv1.NetworkPolicy, i int) Verdict {
+		r := np.Spec.Egress[i]
+		return judge(r.To, r.Ports, np.Namespace, c, c.Dst, m) // egress peers describe the destination
+	})
+	e.Ingress = m.side(c.Dst, false, func(np *networkingv1.NetworkPolicy, i int) Verdict {
+		r := np.Spec.Ingress[i]
+		return judge(r.From, r.Ports, np.Namespace, c, c.Src, m) // ingress peers describe the source
+	})
+	e.Verdict = both(e.Egress.Verdict, e.Ingress.Verdict)
+	if c.Src.HostNetwork || c.Dst.HostNetwork {
+		e.Notes = append(e.Notes, "host-network pods: whether policies apply depends on the CNI")
+		if e.Verdict != Allow || e.Egress.Isolated || e.Ingress.Isolated {
+			e.Verdict = Depends
+		}
+	}
+	if c.Protocol == corev1.ProtocolSCTP && e.Verdict == Allow && (e.Egress.Isolated || e.Ingress.Isolated) {
+		e.Verdict = Depends
+		e.Notes = append(e.Notes, "SCTP: support for SCTP in NetworkPolicy depends on the CNI")
+	}
+	return e
+}
+
+// side evaluates the policies selecting pod for one direction.
+func (m *Model) side(pod *Pod, egress bool, ruleVerdict func(*networkingv1.NetworkPolicy, int) Verdict) Side {
+	s := Side{Verdict: Allow}
+	first := true
+	for _, np := range m.byNS[pod.Namespace] {
+		in, eg := directions(np)
+		if (egress && !eg) || (!egress && !in) || !selects(&np.Spec.PodSelector, pod.Labels) {
+			continue
+		}
+		s.Isolated = true
+		s.Selecting = append(s.Selecting, np.Namespace+"/"+np.Name)
+		if first {
+			s.Verdict, first = Deny, false
+		}
+		n, dir := len(np.Spec.Ingress), "ingress"
+		if egress {
+			n, dir = len(np.Spec.Egress), "egress"
+		}
+		for i := 0; i < n; i++ {
+			if v := ruleVerdict(np, i); v != Deny {
+				s.Verdict = either(s.Verdict, v)
+				s.Because = append(s.Because, fmt.Sprintf("%s/%s %s[%d] (%s)", np.Namespace, np.Name, dir, i, v))
+			}
+		}
+	}
+	return s
+}
+
+// directions applies the API server's policyTypes defaulting: Ingress
+// always, Egress only when egress rules are present ("egress: []" without
+// policyTypes isolates nothing for egress).
+func directions(np *networkingv1.NetworkPolicy) (ingress, egress bool) {
+	if len(np.Spec.PolicyTypes) == 0 {
+		return true, len(np.Spec.Egress) > 0
+	}
+	for _, t := range np.Spec.PolicyTypes {
+		ingress = ingress || t == networkingv1.PolicyTypeIngress
+		egress = egress || t == networkingv1.PolicyTypeEgress
+	}
+	return ingress, egress
+}
+
+func selects(sel *metav1.LabelSelector, l map[string]string) bool {
+	s, err := metav1.LabelSelectorAsSelector(sel)
+	return err == nil && s.Matches(labels.Set(l))
+}
+
+// judge evaluates one rule for the connection; other is the pod its peers
+// must describe. Ports (named ones resolved on the destination pod) must
+// match, then a peer; a port matched only by name cannot be satisfied
+// through an ipBlock peer.
+func judge(peers []networkingv1.NetworkPolicyPeer, ports []networkingv1.NetworkPolicyPort, policyNS string, c Connection, other *Pod, m *Model) Verdict {
+	ok, onlyNamed := portsMatch(ports, c.Port, c.Protocol, c.Dst)
+	if !ok {
+		return Deny
+	}
+	v := peersMatch(peers, policyNS, other, m)
+	if v == Depends && onlyNamed {
+		return Deny
+	}
+	return v
+}
+
+// peersMatch: no peers (absent or empty) means every peer; peers are ORed;
+// within a peer, podSelector and namespaceSelector are ANDed; a podSelector
+// alone means the policy's namespace; an ipBlock cannot be judged against a
+// pod without knowing pod IPs, which the CNI assigns.
+func peersMatch(peers []networkingv1.NetworkPolicyPeer, policyNS string, other *Pod, m *Model) Verdict {
+	if len(peers) == 0 {
+		return Allow
+	}
+	v := Deny
+	for _, p := range peers {
+		switch {
+		case p.IPBlock != nil:
+			v = either(v, Depends)
+		case p.NamespaceSelector != nil:
+			if selects(p.NamespaceSelector, m.Namespaces[other.Namespace]) && (p.PodSelector == nil || selects(p.PodSelector, other.Labels)) {
+				return Allow
+			}
+		case p.PodSelector != nil:
+			if other.Namespace == policyNS && selects(p.PodSelector, other.Labels) {
+				return Allow
+			}
+		}
+	}
+	return v
+}
+
+// portsMatch: no ports means every port; a port without number means every
+// port of its protocol (TCP by default); a named port resolves on the
+// destination pod; endPort makes a range.
+func portsMatch(ports []networkingv1.NetworkPolicyPort, port int32, proto corev1.Protocol, dst *Pod) (ok, onlyNamed bool) {
+	if len(ports) == 0 {
+		return true, false
+	}
+	named := false
+	for _, p := range ports {
+		pp := corev1.ProtocolTCP
+		if p.Protocol != nil {
+			pp = *p.Protocol
+		}
+		if pp != proto {
+			continue
+		}
+		if p.Port == nil {
+			return true, false
+		}
+		if p.Port.Type == 1 { // named
+			if dst == nil {
+				continue // named ports never match ipBlock peers
+			}
+			for _, cp := range dst.Ports {
+				cpp := cp.Protocol
+				if cpp == "" {
+					cpp = corev1.ProtocolTCP
+				}
+				if cp.Name == p.Port.StrVal && cpp == proto && cp.ContainerPort == port {
+					named = true
+				}
+			}
+			continue
+		}
+		lo, hi := p.Port.IntVal, p.Port.IntVal
+		if p.EndPort != nil {
+			hi = *p.EndPort
+		}
+		if port >= lo && port <= hi {
+			return true, false
+		}
+	}
+	return named, named
+}
+
+// CheckExternal answers whether src may send to an address outside the
+// cluster: only its egress policies apply; ipBlocks match by CIDR, with
+// except; 0.0.0.0/0 does not cover IPv6.
+func (m *Model) CheckExternal(src *Pod, addr netip.Addr, port int32, proto corev1.Protocol) Explanation {
+	if proto == "" {
+		proto = corev1.ProtocolTCP
+	}
+	var e Explanation
+	e.Egress = m.side(src, true, func(np *networkingv1.NetworkPolicy, i int) Verdict {
+		r := np.Spec.Egress[i]
+		if ok, _ := portsMatch(r.Ports, port, proto, nil); !ok {
+			return Deny
+		}
+		if len(r.To) == 0 {
+			return Allow
+		}
+		for _, p := range r.To {
+			if p.IPBlock != nil && ipBlockContains(p.IPBlock, addr) {
+				return Allow
+			}
+		}
+		return Deny
+	})
+	e.Verdict = e.Egress.Verdict
+	return e
+}
+
+func ipBlockContains(b *networkingv1.IPBlock, addr netip.Addr) bool {
+	pfx, err := netip.ParsePrefix(strings.TrimSpace(b.CIDR))
+	if err != nil || !pfx.Contains(addr) {
+		return false
+	}
+	for _, ex := range b.Except {
+		if e, err := netip.ParsePrefix(strings.TrimSpace(ex)); err == nil && e.Contains(addr) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,71 @@
+package netpol
+
+import (
+	"net/netip"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
+
+func policy(ns, name string, spec networkingv1.NetworkPolicySpec) *networkingv1.NetworkPolicy {
+	return &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}, Spec: spec}
+}
+
+func TestCNIDependentAnswers(t *testing.T) {
+	web := &Pod{Namespace: "x", Name: "web", Labels: map[string]string{"app": "web"},
+		Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 8080}}}
+	client := &Pod{Namespace: "y", Name: "client", Labels: map[string]string{"app": "client"}}
+	host := &Pod{Namespace: "y", Name: "agent", HostNetwork: true}
+	tcp := corev1.ProtocolTCP
+	named := intstr.FromString("http")
+	ipOnly := policy("x", "ip-only", networkingv1.NetworkPolicySpec{PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
+		Ingress: []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: "10.0.0.0/8"}}}}}})
+	m := NewModel([]*Pod{web, client, host}, nil, []*networkingv1.NetworkPolicy{ipOnly})
+	if v := m.Check(Connection{Src: client, Dst: web, Port: 8080}).Verdict; v != Depends {
+		t.Errorf("ipBlock peer for a pod: %v, want depends (pod IPs are the CNI's)", v)
+	}
+	if v := m.Check(Connection{Src: host, Dst: web, Port: 8080}).Verdict; v != Depends {
+		t.Errorf("host-network source: %v, want depends", v)
+	}
+	if v := m.Check(Connection{Src: web, Dst: web, Port: 1}).Verdict; v != Allow {
+		t.Errorf("a pod reaches itself: %v", v)
+	}
+	// A named port never matches an ipBlock peer.
+	ipNamed := policy("x", "ip-named", networkingv1.NetworkPolicySpec{PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
+		Ingress: []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: "10.0.0.0/8"}}},
+			Ports: []networkingv1.NetworkPolicyPort{{Protocol: &tcp, Port: &named}}}}})
+	m = NewModel([]*Pod{web, client}, nil, []*networkingv1.NetworkPolicy{ipNamed})
+	if v := m.Check(Connection{Src: client, Dst: web, Port: 8080}).Verdict; v != Deny {
+		t.Errorf("named port with an ipBlock peer: %v, want deny", v)
+	}
+	// SCTP support is the CNI's.
+	sctp := corev1.ProtocolSCTP
+	allowSCTP := policy("x", "sctp", networkingv1.NetworkPolicySpec{PodSelector: metav1.LabelSelector{},
+		Ingress: []networkingv1.NetworkPolicyIngressRule{{Ports: []networkingv1.NetworkPolicyPort{{Protocol: &sctp}}}}})
+	m = NewModel([]*Pod{web, client}, nil, []*networkingv1.NetworkPolicy{allowSCTP})
+	if v := m.Check(Connection{Src: client, Dst: web, Port: 9, Protocol: sctp}).Verdict; v != Depends {
+		t.Errorf("SCTP: %v, want depends", v)
+	}
+}
+
+func TestExternalIPBlocks(t *testing.T) {
+	pod := &Pod{Namespace: "x", Name: "app", Labels: map[string]string{"app": "a"}}
+	p := policy("x", "egress", networkingv1.NetworkPolicySpec{PodSelector: metav1.LabelSelector{}, PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeEgress},
+		Egress: []networkingv1.NetworkPolicyEgressRule{{To: []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: "0.0.0.0/0", Except: []string{"169.254.169.254/32", "10.0.0.0/8"}}}}}}})
+	m := NewModel([]*Pod{pod}, nil, []*networkingv1.NetworkPolicy{p})
+	cases := map[string]Verdict{
+		"93.184.216.34":   Allow,
+		"169.254.169.254": Deny, // excepted: the cloud metadata endpoint
+		"10.1.2.3":        Deny,
+		"2001:db8::1":     Deny, // 0.0.0.0/0 does not cover IPv6
+		"fd00:ec2::254":   Deny,
+	}
+	for ip, want := range cases {
+		if got := m.CheckExternal(pod, netip.MustParseAddr(ip), 443, "").Verdict; got != want {
+			t.Errorf("%s: %v, want %v", ip, got, want)
+		}
+	}
+}
