@@ -17,7 +17,7 @@ import (
 // standard model, as "allow|deny SRC->DST" rules over globs, applied in
 // order on top of "everything allowed".
 type conformanceCase struct {
-	Source   string                        `json:"source"`
+	Source   string                       `json:"source"`
 	Policies []networkingv1.NetworkPolicy `json:"policies"`
 	Checks   []struct {
 		Port     int32           `json:"port"`
