@@ -2,6 +2,7 @@ package netpol
 
 import (
 	"sort"
+	"sync"
 
 	"github.com/guardrail-k8s/guardrail/pkg/inventory"
 	corev1 "k8s.io/api/core/v1"
@@ -30,6 +31,8 @@ type Model struct {
 	Namespaces map[string]map[string]string // name -> labels
 	Policies   []*networkingv1.NetworkPolicy
 	byNS       map[string][]*networkingv1.NetworkPolicy
+	classOnce  sync.Once
+	classes    []*Class
 }
 
 // NewModel indexes pods, namespace labels and policies. Namespaces named by
