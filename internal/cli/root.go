@@ -69,7 +69,7 @@ Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error.`,
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
 	root.SetErr(streams.Err)
-	root.AddCommand(newScanCommand(streams), newRulesCommand(streams), newRBACCommand(streams), newWebhookCommand(streams), newVersionCommand(streams))
+	root.AddCommand(newScanCommand(streams), newRulesCommand(streams), newRBACCommand(streams), newNetpolCommand(streams), newWebhookCommand(streams), newVersionCommand(streams))
 	return root
 }
 

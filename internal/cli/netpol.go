@@ -1,0 +1,266 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/guardrail-k8s/guardrail/pkg/inventory"
+	"github.com/guardrail-k8s/guardrail/pkg/manifest"
+	"github.com/guardrail-k8s/guardrail/pkg/netpol"
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+)
+
+type netpolOptions struct {
+	output string
+}
+
+func newNetpolCommand(streams IO) *cobra.Command {
+	o := &netpolOptions{}
+	cmd := &cobra.Command{
+		Use:   "netpol",
+		Short: "Who can talk to whom under the NetworkPolicies, why, and what a change opens",
+	}
+	cmd.PersistentFlags().StringVarP(&o.output, "output", "o", "table", "output: table, json, dot or mermaid (matrix)")
+	cmd.AddCommand(o.matrix(streams), o.explain(streams), o.diff(streams))
+	return cmd
+}
+
+func loadModel(paths []string, streams IO) (*netpol.Model, error) {
+	res := manifest.NewLoader(manifest.WithStdin(streams.In)).Load(paths)
+	for _, p := range res.Problems {
+		if !p.Warning {
+			return nil, &exitError{code: ExitError, err: p}
+		}
+	}
+	return netpol.FromInventory(inventory.New(res.Objects)), nil
+}
+
+// edge is one allowed (or CNI-dependent) connection between workloads.
+type edge struct {
+	Src, Dst string
+	Port     int32
+	Protocol corev1.Protocol
+	Verdict  string
+}
+
+func edges(m *netpol.Model) []edge {
+	var out []edge
+	for _, c := range m.Matrix() {
+		for _, pv := range c.Ports {
+			if pv.Verdict == netpol.Deny {
+				continue
+			}
+			out = append(out, edge{Src: c.Src.Rep.ID(), Dst: c.Dst.Rep.ID(), Port: pv.Port, Protocol: pv.Protocol, Verdict: pv.Verdict.String()})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Src != b.Src {
+			return a.Src < b.Src
+		}
+		if a.Dst != b.Dst {
+			return a.Dst < b.Dst
+		}
+		return a.Port < b.Port
+	})
+	return out
+}
+
+func (o *netpolOptions) matrix(streams IO) *cobra.Command {
+	return &cobra.Command{
+		Use:     "matrix PATH...",
+		Short:   "List the connections the policies allow between workloads (declared ports)",
+		Example: "  guardrail netpol matrix deploy/\n  guardrail netpol matrix deploy/ -o mermaid",
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m, err := loadModel(args, streams)
+			if err != nil {
+				return err
+			}
+			es := edges(m)
+			switch o.output {
+			case "json":
+				return writeJSON(streams.Out, es)
+			case "dot", "mermaid":
+				return writeEdgeGraph(streams.Out, o.output, es)
+			case "table":
+				tw := tabwriter.NewWriter(streams.Out, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "FROM\tTO\tPORT\tVERDICT")
+				for _, e := range es {
+					fmt.Fprintf(tw, "%s\t%s\t%d/%s\t%s\n", e.Src, e.Dst, e.Port, e.Protocol, e.Verdict)
+				}
+				return tw.Flush()
+			}
+			return usageErr("netpol matrix -o %q: use table, json, dot or mermaid", o.output)
+		},
+	}
+}
+
+func writeEdgeGraph(w io.Writer, format string, es []edge) error {
+	ew := &errWriter{w: w}
+	if format == "dot" {
+		ew.printf("digraph netpol {\n  rankdir=LR;\n")
+		for _, e := range es {
+			style := ""
+			if e.Verdict != netpol.Allow.String() {
+				style = ", style=dashed"
+			}
+			ew.printf("  %q -> %q [label=\"%d/%s\"%s];\n", e.Src, e.Dst, e.Port, e.Protocol, style)
+		}
+		ew.printf("}\n")
+		return ew.err
+	}
+	ids := map[string]string{}
+	id := func(s string) string {
+		if v, ok := ids[s]; ok {
+			return v
+		}
+		ids[s] = fmt.Sprintf("n%d", len(ids))
+		return ids[s]
+	}
+	ew.printf("graph LR\n")
+	for _, e := range es {
+		arrow := "-->"
+		if e.Verdict != netpol.Allow.String() {
+			arrow = "-.->"
+		}
+		ew.printf("  %s[%q] %s|%d/%s| %s[%q]\n", id(e.Src), e.Src, arrow, e.Port, e.Protocol, id(e.Dst), e.Dst)
+	}
+	return ew.err
+}
+
+func (o *netpolOptions) explain(streams IO) *cobra.Command {
+	var files []string
+	cmd := &cobra.Command{
+		Use:     "explain SRC DST PORT[/PROTOCOL]",
+		Short:   "Explain one connection: which policies select each side and which rules decide",
+		Example: "  guardrail netpol explain shop/Deployment/frontend shop/StatefulSet/backend 8080 -f deploy/",
+		Args:    cobra.ExactArgs(3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(files) == 0 {
+				return usageErr("give the manifests with -f")
+			}
+			m, err := loadModel(files, streams)
+			if err != nil {
+				return err
+			}
+			src, dst := findPod(m, args[0]), findPod(m, args[1])
+			if src == nil || dst == nil {
+				return usageErr("unknown workload %q or %q: use NAMESPACE/KIND/NAME as `netpol matrix` prints it", args[0], args[1])
+			}
+			portStr, proto, _ := strings.Cut(args[2], "/")
+			port, err := strconv.Atoi(portStr)
+			if err != nil {
+				return usageErr("port %q: give a number", args[2])
+			}
+			e := m.Check(netpol.Connection{Src: src, Dst: dst, Port: int32(port), Protocol: corev1.Protocol(strings.ToUpper(proto))})
+			if o.output == "json" {
+				return writeJSON(streams.Out, e)
+			}
+			ew := &errWriter{w: streams.Out}
+			ew.printf("%s -> %s %s: %s\n", src.ID(), dst.ID(), args[2], e.Verdict)
+			for _, s := range []struct {
+				name string
+				side netpol.Side
+			}{{"egress of " + src.ID(), e.Egress}, {"ingress of " + dst.ID(), e.Ingress}} {
+				if !s.side.Isolated {
+					ew.printf("  %s: not isolated (no policy selects it), allowed\n", s.name)
+					continue
+				}
+				ew.printf("  %s: isolated by %s: %s\n", s.name, strings.Join(s.side.Selecting, ", "), s.side.Verdict)
+				for _, b := range s.side.Because {
+					ew.printf("    allowed by %s\n", b)
+				}
+				if len(s.side.Because) == 0 {
+					ew.printf("    no rule of these policies allows it\n")
+				}
+			}
+			for _, n := range e.Notes {
+				ew.printf("  note: %s\n", n)
+			}
+			return ew.err
+		},
+	}
+	cmd.Flags().StringSliceVarP(&files, "filename", "f", nil, "manifests (files, directories)")
+	return cmd
+}
+
+func findPod(m *netpol.Model, id string) *netpol.Pod {
+	for _, p := range m.Pods {
+		if p.ID() == id {
+			return p
+		}
+	}
+	return nil
+}
+
+func (o *netpolOptions) diff(streams IO) *cobra.Command {
+	var failOnAdded bool
+	cmd := &cobra.Command{
+		Use:     "diff OLD NEW",
+		Short:   "List the connections a change adds and removes (the segmentation gate for CI)",
+		Example: `  guardrail netpol diff main/deploy pr/deploy --fail-on-added`,
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			oldM, err := loadModel([]string{args[0]}, streams)
+			if err != nil {
+				return err
+			}
+			newM, err := loadModel([]string{args[1]}, streams)
+			if err != nil {
+				return err
+			}
+			key := func(e edge) string {
+				return fmt.Sprintf("%s -> %s %d/%s (%s)", e.Src, e.Dst, e.Port, e.Protocol, e.Verdict)
+			}
+			before, after := map[string]bool{}, map[string]bool{}
+			for _, e := range edges(oldM) {
+				before[key(e)] = true
+			}
+			for _, e := range edges(newM) {
+				after[key(e)] = true
+			}
+			var added, removed []string
+			for k := range after {
+				if !before[k] {
+					added = append(added, k)
+				}
+			}
+			for k := range before {
+				if !after[k] {
+					removed = append(removed, k)
+				}
+			}
+			sort.Strings(added)
+			sort.Strings(removed)
+			if o.output == "json" {
+				if err := writeJSON(streams.Out, map[string][]string{"added": added, "removed": removed}); err != nil {
+					return err
+				}
+			} else {
+				ew := &errWriter{w: streams.Out}
+				for _, a := range added {
+					ew.printf("+ %s\n", a)
+				}
+				for _, r := range removed {
+					ew.printf("- %s\n", r)
+				}
+				ew.printf("%d connections added, %d removed\n", len(added), len(removed))
+				if ew.err != nil {
+					return ew.err
+				}
+			}
+			if failOnAdded && len(added) > 0 {
+				return &exitError{code: ExitFindings}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&failOnAdded, "fail-on-added", false, "exit 1 when the change opens a connection")
+	return cmd
+}
