@@ -124,7 +124,7 @@ func (m *Model) Matrix() []Cell {
 			cp.egressRules = append(cp.egressRules, compile(r.To, r.Ports))
 		}
 		for ci, c := range classes {
-			if c.Rep.Namespace != np.Namespace || !selects(&np.Spec.PodSelector, c.Rep.Labels) {
+			if c.Rep.Namespace != np.Namespace || !m.selects(&np.Spec.PodSelector, c.Rep.Labels) {
 				continue
 			}
 			if cp.ingress {

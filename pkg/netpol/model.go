@@ -33,7 +33,12 @@ type Model struct {
 	byNS       map[string][]*networkingv1.NetworkPolicy
 	classOnce  sync.Once
 	classes    []*Class
+	byID       map[string]*Pod
+	selectors  sync.Map // *metav1.LabelSelector -> labels.Selector (nil when invalid)
 }
+
+// Pod returns the pod with the given ID ("namespace/name"), or nil.
+func (m *Model) Pod(id string) *Pod { return m.byID[id] }
 
 // NewModel indexes pods, namespace labels and policies. Namespaces named by
 // a pod or policy but not given get just their implicit name label.
@@ -61,6 +66,10 @@ func NewModel(pods []*Pod, namespaces map[string]map[string]string, policies []*
 		}
 	}
 	sort.Slice(m.Pods, func(i, j int) bool { return m.Pods[i].ID() < m.Pods[j].ID() })
+	m.byID = make(map[string]*Pod, len(pods))
+	for _, p := range m.Pods {
+		m.byID[p.ID()] = p
+	}
 	return m
 }
 

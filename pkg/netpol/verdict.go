@@ -96,7 +96,7 @@ func (m *Model) side(pod *Pod, egress bool, ruleVerdict func(*networkingv1.Netwo
 	first := true
 	for _, np := range m.byNS[pod.Namespace] {
 		in, eg := directions(np)
-		if (egress && !eg) || (!egress && !in) || !selects(&np.Spec.PodSelector, pod.Labels) {
+		if (egress && !eg) || (!egress && !in) || !m.selects(&np.Spec.PodSelector, pod.Labels) {
 			continue
 		}
 		s.Isolated = true
@@ -132,9 +132,20 @@ func directions(np *networkingv1.NetworkPolicy) (ingress, egress bool) {
 	return ingress, egress
 }
 
-func selects(sel *metav1.LabelSelector, l map[string]string) bool {
+// selects matches labels against a selector of the model's policies,
+// compiling each selector once per model (the policies are read-only).
+func (m *Model) selects(sel *metav1.LabelSelector, l map[string]string) bool {
+	if v, ok := m.selectors.Load(sel); ok {
+		s, _ := v.(labels.Selector)
+		return s != nil && s.Matches(labels.Set(l))
+	}
 	s, err := metav1.LabelSelectorAsSelector(sel)
-	return err == nil && s.Matches(labels.Set(l))
+	if err != nil {
+		m.selectors.Store(sel, nil)
+		return false
+	}
+	m.selectors.Store(sel, s)
+	return s.Matches(labels.Set(l))
 }
 
 // judge evaluates one rule for the connection; other is the pod its peers
@@ -167,16 +178,25 @@ func peersMatch(peers []networkingv1.NetworkPolicyPeer, policyNS string, other *
 		case p.IPBlock != nil:
 			v = either(v, Depends)
 		case p.NamespaceSelector != nil:
-			if selects(p.NamespaceSelector, m.Namespaces[other.Namespace]) && (p.PodSelector == nil || selects(p.PodSelector, other.Labels)) {
+			if m.selects(p.NamespaceSelector, m.namespaceLabels(other.Namespace)) && (p.PodSelector == nil || m.selects(p.PodSelector, other.Labels)) {
 				return Allow
 			}
 		case p.PodSelector != nil:
-			if other.Namespace == policyNS && selects(p.PodSelector, other.Labels) {
+			if other.Namespace == policyNS && m.selects(p.PodSelector, other.Labels) {
 				return Allow
 			}
 		}
 	}
 	return v
+}
+
+// namespaceLabels returns a namespace's labels; one the model does not
+// know still carries its implicit name label.
+func (m *Model) namespaceLabels(ns string) map[string]string {
+	if l, ok := m.Namespaces[ns]; ok {
+		return l
+	}
+	return map[string]string{nameLabel: ns}
 }
 
 // portsMatch: no ports means every port; a port without number means every

@@ -6,7 +6,8 @@ import (
 )
 
 // Slim returns a copy of w that keeps what cross-object rules read (pod
-// labels and annotations, the selector, the service account fields) and
+// labels and annotations, the selector, the service account fields, host
+// networking and container ports) and
 // nothing that points into the original object, so the full pod spec can
 // be freed once the per-object rules have seen it. With keepPSSLevel the
 // pod's Pod Security level is computed first and kept; without it, asking
@@ -34,6 +35,13 @@ func (w *Workload) Slim(keepPSSLevel bool) *Workload {
 		ServiceAccountName:           w.Spec.ServiceAccountName,
 		DeprecatedServiceAccount:     w.Spec.DeprecatedServiceAccount,
 		AutomountServiceAccountToken: w.Spec.AutomountServiceAccountToken,
+		HostNetwork:                  w.Spec.HostNetwork,
+	}
+	// NetworkPolicy rules resolve named ports on the destination pod.
+	for _, c := range w.Spec.Containers {
+		if len(c.Ports) > 0 {
+			s.Spec.Containers = append(s.Spec.Containers, corev1.Container{Name: c.Name, Ports: c.Ports})
+		}
 	}
 	s.Containers = nil
 	return &s

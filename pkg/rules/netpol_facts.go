@@ -1,0 +1,21 @@
+package rules
+
+import (
+	"github.com/guardrail-k8s/guardrail/pkg/inventory"
+	"github.com/guardrail-k8s/guardrail/pkg/netpol"
+)
+
+// segmentation is the reachability model of the inventory, built once.
+func segmentation(inv *inventory.Inventory) *netpol.Model {
+	return inv.Memo("rules/netpol", func(inv *inventory.Inventory) any { return netpol.FromInventory(inv) }).(*netpol.Model)
+}
+
+// podOf finds the model's pod for a workload object.
+func podOf(m *netpol.Model, o *inventory.Object) *netpol.Pod {
+	return m.Pod(o.Namespace() + "/" + o.GVK.Kind + "/" + o.Name())
+}
+
+// probe is a hypothetical pod: no labels, in a namespace of its own.
+func probe(ns string, labels map[string]string) *netpol.Pod {
+	return &netpol.Pod{Namespace: ns, Name: "probe", Labels: labels}
+}
