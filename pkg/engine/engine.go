@@ -215,9 +215,30 @@ func (s *Stream) Finish(inv *inventory.Inventory) *Result {
 		}
 	}
 	s.done = kept
-	for _, o := range inv.Objects() {
-		for _, r := range e.evalObject(&e.cross, inv, o, &s.t) {
-			s.done = append(s.done, pending{obj: o, f: e.finding(r)})
+	// Cross-object rules read the inventory only through its indexes and
+	// once-computed memos, so objects are judged in parallel.
+	objs := inv.Objects()
+	parts := make([][]pending, e.workers)
+	tallies := make([]tally, e.workers)
+	var wg sync.WaitGroup
+	chunk := (len(objs) + e.workers - 1) / max(e.workers, 1)
+	for w := 0; w < e.workers && w*chunk < len(objs); w++ {
+		wg.Add(1)
+		tallies[w] = newTally()
+		go func(w int, objs []*inventory.Object) {
+			defer wg.Done()
+			for _, o := range objs {
+				for _, r := range e.evalObject(&e.cross, inv, o, &tallies[w]) {
+					parts[w] = append(parts[w], pending{obj: o, f: e.finding(r)})
+				}
+			}
+		}(w, objs[w*chunk:min((w+1)*chunk, len(objs))])
+	}
+	wg.Wait()
+	for w := range parts {
+		s.done = append(s.done, parts[w]...)
+		if tallies[w].checks != nil {
+			s.t.merge(tallies[w])
 		}
 	}
 	for _, r := range e.evalNamespaces(inv, &s.t) {
