@@ -45,12 +45,27 @@ func writeArray(ew *errWriter, n int, item func(int) any) {
 		ew.printf("[]")
 		return
 	}
+	// One encoder and buffer for the whole array: a report of 100,000
+	// findings does not allocate an encoder per finding.
+	var buf bytes.Buffer
+	e := json.NewEncoder(&buf)
+	e.SetEscapeHTML(false)
+	e.SetIndent("    ", "  ")
 	ew.printf("[")
 	for i := 0; i < n; i++ {
+		buf.Reset()
 		if i > 0 {
-			ew.printf(",")
+			buf.WriteString(",")
 		}
-		ew.printf("\n    %s", enc(item(i), "    "))
+		buf.WriteString("\n    ")
+		if err := e.Encode(item(i)); err != nil {
+			ew.err = err
+			return
+		}
+		b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+		if ew.err == nil {
+			_, ew.err = ew.w.Write(b)
+		}
 	}
 	ew.printf("\n  ]")
 }

@@ -92,8 +92,24 @@ func containsAny(s string, subs []string) bool {
 // Scan checks one named value: the name of a key (an env var, a ConfigMap
 // key, a flag) and the value stored under it.
 func Scan(key, value string) []Match {
-	var out []Match
+	return scanWith(patterns, key, value)
+}
+
+// activePatterns returns the patterns whose anchors occur in text.
+func activePatterns(text string) []pattern {
+	var out []pattern
 	for _, p := range patterns {
+		if containsAny(text, p.anchors) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// scanWith is Scan restricted to the given patterns.
+func scanWith(ps []pattern, key, value string) []Match {
+	var out []Match
+	for _, p := range ps {
 		if !containsAny(value, p.anchors) {
 			continue
 		}

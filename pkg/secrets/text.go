@@ -40,12 +40,15 @@ func ScanText(key, text string) []Match {
 	}
 	var out []Match
 	seen := map[string]bool{}
+	// Test each pattern's anchors once on the whole text; lines are then
+	// checked only against the patterns that can match somewhere.
+	active := activePatterns(text)
 	for i, line := range strings.Split(text, "\n") {
 		var ms []Match
 		if k, v, ok := assignment(line); ok {
-			ms = Scan(k, v)
+			ms = scanWith(active, k, v)
 		} else {
-			ms = Scan("", line)
+			ms = scanWith(active, "", line)
 		}
 		for _, m := range ms {
 			if m.Detector == "private-key" && seen["private-key"] {
