@@ -9,7 +9,7 @@ import (
 // tuneMemory sets a soft memory limit scaled to the input, unless the user
 // set GOMEMLIMIT. A scan's live heap is about three times its YAML; left
 // alone, the collector lets the heap grow to twice the live size before
-// collecting. The limit (6x the input, at least 128 MiB) makes it collect
+// collecting. The limit (5.5x the input, at least 110 MiB) makes it collect
 // earlier when that headroom would be wasted, and is never below what the
 // scan needs, so it costs a few percent of CPU, not a GC spiral.
 func tuneMemory(paths []string, getenv func(string) string) {
@@ -30,5 +30,5 @@ func tuneMemory(paths []string, getenv func(string) string) {
 			return nil
 		})
 	}
-	debug.SetMemoryLimit(max(128<<20, 6*total))
+	debug.SetMemoryLimit(max(110<<20, total*11/2))
 }
