@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -72,5 +75,65 @@ func TestNetpolCommands(t *testing.T) {
 	code, out, _ = run(t, "", "netpol", "matrix", newDir, "-o", "mermaid")
 	if code != 0 || !strings.Contains(out, `-->|8080/TCP|`) {
 		t.Errorf("mermaid: %s", out)
+	}
+}
+
+// TestNetpolGenerateRoundTrip generates policies for the intents fixture,
+// then feeds the printed YAML back through `netpol matrix`: the only
+// connections left between the workloads must be the four intents.
+func TestNetpolGenerateRoundTrip(t *testing.T) {
+	app, in := "../../pkg/intents/testdata/app.yaml", "../../pkg/intents/testdata/intents.yaml"
+	code, out, errOut := run(t, "", "netpol", "generate", "-i", in, "--istio", app)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(errOut, "verified: 0 differences") || strings.Count(out, "kind: NetworkPolicy") != 12 ||
+		strings.Count(out, "kind: PeerAuthentication") != 3 {
+		t.Fatalf("stderr %q; output:\n%s", errOut, out)
+	}
+	gen := filepath.Join(t.TempDir(), "gen.yaml")
+	var nps []string // only the NetworkPolicies: matrix reads Kubernetes objects
+	for _, doc := range strings.Split(out, "---\n") {
+		if strings.Contains(doc, "kind: NetworkPolicy") {
+			nps = append(nps, doc)
+		}
+	}
+	if err := os.WriteFile(gen, []byte(strings.Join(nps, "---\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = run(t, "", "netpol", "matrix", "-o", "json", app, gen)
+	if code != 0 {
+		t.Fatalf("matrix exit %d: %s", code, errOut)
+	}
+	var es []edge
+	if err := json.Unmarshal([]byte(out), &es); err != nil {
+		t.Fatalf("matrix json: %v\n%s", err, out)
+	}
+	var got []string
+	for _, e := range es {
+		if e.Src != e.Dst { // a pod always reaches itself
+			got = append(got, fmt.Sprintf("%s>%s>%d/%s:%s", e.Src, e.Dst, e.Port, e.Protocol, e.Verdict))
+		}
+	}
+	sort.Strings(got)
+	want := []string{
+		"ops/Deployment/monitor>shop/Deployment/api>9102/TCP:allow",
+		"shop/Deployment/api>data/StatefulSet/db>5432/TCP:allow",
+		"shop/Deployment/frontend>shop/Deployment/api>9090/TCP:allow",
+		"shop/Deployment/worker>data/StatefulSet/db>5432/TCP:allow",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("edges after generation:\n%s\nwant exactly the intents:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	// The bundled example: the backend runs on the host network, where
+	// enforcement depends on the CNI, and verification says so.
+	code, _, errOut = run(t, "", "netpol", "generate", "-i", "../../examples/intents.yaml", "../../examples/shop")
+	if code != 1 || !strings.Contains(errOut, "host-network pods") {
+		t.Errorf("example: exit %d, stderr:\n%s", code, errOut)
+	}
+	code, _, errOut = run(t, "", "netpol", "generate", "../../examples/shop")
+	if code != 2 || !strings.Contains(errOut, "-i") {
+		t.Errorf("missing -i: exit %d, stderr:\n%s", code, errOut)
 	}
 }

@@ -1,0 +1,79 @@
+package intents
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/guardrail-k8s/guardrail/pkg/api"
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// File is the intents.yaml document.
+//
+//	apiVersion: guardrail.dev/v1alpha1
+//	kind: Intents
+//	intents:
+//	  - from: shop/frontend          # namespace/workload, or namespace/Kind/name
+//	    to: shop/Service/backend     # a Service: ports are service ports
+//	    ports: ["8080"]              # number[/protocol] or a port name
+type File struct {
+	APIVersion string `yaml:"apiVersion"`
+	Kind       string `yaml:"kind"`
+	// DNS locates the cluster DNS pods; default kube-system, k8s-app=kube-dns.
+	DNS *DNS `yaml:"dns,omitempty"`
+	// TrustDomain is the Istio trust domain of principals; default cluster.local.
+	TrustDomain string   `yaml:"trustDomain,omitempty"`
+	Intents     []Intent `yaml:"intents"`
+}
+
+// DNS names the namespace and pod labels of the cluster DNS.
+type DNS struct {
+	Namespace string            `yaml:"namespace"`
+	Labels    map[string]string `yaml:"labels"`
+}
+
+// Intent says that From may call To on Ports.
+type Intent struct {
+	From  string   `yaml:"from"`
+	To    string   `yaml:"to"`
+	Ports []string `yaml:"ports"`
+	// Line is the intent's line in its file.
+	Line int `yaml:"-"`
+}
+
+// Parse reads an intents file. Unknown fields and a wrong kind are errors
+// with the file and line.
+func Parse(name string, data []byte) (*File, error) {
+	bad := func(line int, msg, hint string) error {
+		return &api.Problem{Location: api.Location{File: name, Line: line}, Message: msg, Hint: hint}
+	}
+	var f File
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		return nil, bad(0, err.Error(), "see examples/intents.yaml for the format")
+	}
+	if f.Kind != "Intents" {
+		return nil, bad(1, fmt.Sprintf("kind is %q, want Intents", f.Kind), "start the file with apiVersion: guardrail.dev/v1alpha1 and kind: Intents")
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err == nil && len(root.Content) == 1 {
+		m := root.Content[0]
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if m.Content[i].Value == "intents" {
+				for j, it := range m.Content[i+1].Content {
+					if j < len(f.Intents) {
+						f.Intents[j].Line = it.Line
+					}
+				}
+			}
+		}
+	}
+	if f.DNS == nil {
+		f.DNS = &DNS{Namespace: "kube-system", Labels: map[string]string{"k8s-app": "kube-dns"}}
+	}
+	if f.TrustDomain == "" {
+		f.TrustDomain = "cluster.local"
+	}
+	return &f, nil
+}

@@ -1,0 +1,105 @@
+package intents
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+)
+
+// Resource is a generated object outside k8s.io/api (Istio), as the map
+// that is written out as YAML.
+type Resource = map[string]any
+
+// Principal is the Istio identity of an endpoint's service account.
+func (p *Plan) Principal(e *Endpoint) string {
+	return fmt.Sprintf("%s/ns/%s/sa/%s", p.TrustDomain, e.Namespace, e.ServiceAccount)
+}
+
+// Istio generates, per namespace in scope, a PeerAuthentication with
+// STRICT mTLS and an allow-nothing AuthorizationPolicy, then per
+// destination an ALLOW AuthorizationPolicy whose principals are the
+// sources' service accounts and whose ports are the target ports.
+func (p *Plan) Istio() []Resource {
+	var out []Resource
+	meta := func(ns, name string) map[string]any {
+		return map[string]any{"name": name, "namespace": ns, "labels": map[string]any{"app.kubernetes.io/managed-by": "guardrail"}}
+	}
+	for _, ns := range p.Scope {
+		out = append(out,
+			Resource{"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication", "metadata": meta(ns, "default"),
+				"spec": map[string]any{"mtls": map[string]any{"mode": "STRICT"}}},
+			Resource{"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy", "metadata": meta(ns, "guardrail-allow-nothing"),
+				"spec": map[string]any{}})
+	}
+	ingress := map[*Endpoint][]Flow{}
+	for _, f := range p.Flows {
+		ingress[f.To] = append(ingress[f.To], f)
+	}
+	for _, e := range p.Endpoints {
+		fs := ingress[e]
+		if len(fs) == 0 {
+			continue
+		}
+		// One rule per set of ports, listing every principal allowed on them.
+		byPorts := map[string][]string{}
+		portsOf := map[string][]string{}
+		perPrincipal := map[string][]string{}
+		for _, f := range fs {
+			pr := p.Principal(f.From)
+			perPrincipal[pr] = appendUnique(perPrincipal[pr], strconv.Itoa(int(f.Port)))
+		}
+		for pr, ports := range perPrincipal {
+			sort.Strings(ports)
+			key := fmt.Sprint(ports)
+			byPorts[key] = append(byPorts[key], pr)
+			portsOf[key] = ports
+		}
+		keys := make([]string, 0, len(byPorts))
+		for k := range byPorts {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var rules []any
+		for _, k := range keys {
+			prs := byPorts[k]
+			sort.Strings(prs)
+			rules = append(rules, map[string]any{
+				"from": []any{map[string]any{"source": map[string]any{"principals": toAny(prs)}}},
+				"to":   []any{map[string]any{"operation": map[string]any{"ports": toAny(portsOf[k])}}},
+			})
+		}
+		out = append(out, Resource{"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy",
+			"metadata": meta(e.Namespace, "guardrail-"+slug(e)),
+			"spec": map[string]any{
+				"selector": map[string]any{"matchLabels": toAnyMap(e.Labels)},
+				"action":   "ALLOW",
+				"rules":    rules,
+			}})
+	}
+	return out
+}
+
+func appendUnique(s []string, v string) []string {
+	for _, x := range s {
+		if x == v {
+			return s
+		}
+	}
+	return append(s, v)
+}
+
+func toAny(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
+}
+
+func toAnyMap(m map[string]string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,265 @@
+package intents
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/guardrail-k8s/guardrail/pkg/netpol"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/labels"
+)
+
+// Mismatch is a connection whose verdict differs from the intents: Extra
+// when allowed but not declared, otherwise declared but not allowed.
+type Mismatch struct {
+	Src, Dst string
+	Port     int32
+	Protocol corev1.Protocol
+	Extra    bool
+	Verdict  string
+	Why      string
+}
+
+func (m Mismatch) String() string {
+	what := "declared but not allowed"
+	if m.Extra {
+		what = "allowed but not declared"
+	}
+	return fmt.Sprintf("%s -> %s %d/%s: %s (%s) %s", m.Src, m.Dst, m.Port, m.Protocol, what, m.Verdict, m.Why)
+}
+
+// probes are ports no intent in the tests uses: a rule without ports, or
+// with too wide a range, opens them.
+var probes = []int32{1, 65535}
+
+// VerifyNetworkPolicies runs the reachability engine over the workloads of
+// the plan with existing plus generated policies and returns every pair
+// touching a scoped namespace whose verdict is not exactly the intents:
+// each declared flow and DNS (port 53, UDP and TCP) must be allowed, every
+// other port of every other pair, and egress to the internet, denied.
+func (p *Plan) VerifyNetworkPolicies(existing, generated []*networkingv1.NetworkPolicy) []Mismatch {
+	pods := make([]*netpol.Pod, 0, len(p.Endpoints)+1)
+	byPod := map[*netpol.Pod]*Endpoint{}
+	dnsSel := labels.SelectorFromSet(p.DNS.Labels)
+	isDNS := func(e *Endpoint) bool {
+		return e.Namespace == p.DNS.Namespace && dnsSel.Matches(labels.Set(e.Labels))
+	}
+	endpoints := p.Endpoints
+	hasDNS := false
+	for _, e := range endpoints {
+		hasDNS = hasDNS || isDNS(e)
+	}
+	if !hasDNS { // the DNS pods are usually not in the manifests
+		endpoints = append(append([]*Endpoint{}, endpoints...), &Endpoint{Namespace: p.DNS.Namespace, Kind: "Deployment", Name: "(dns)",
+			Labels: p.DNS.Labels, Ports: []corev1.ContainerPort{{ContainerPort: 53, Protocol: corev1.ProtocolUDP}, {ContainerPort: 53}}})
+	}
+	for _, e := range endpoints {
+		pod := &netpol.Pod{Namespace: e.Namespace, Name: e.Kind + "/" + e.Name, Labels: e.Labels, Ports: e.Ports, HostNetwork: e.HostNetwork}
+		pods = append(pods, pod)
+		byPod[pod] = e
+	}
+	m := netpol.NewModel(pods, p.Namespaces, append(append([]*networkingv1.NetworkPolicy{}, existing...), generated...))
+	declared := map[string]bool{}
+	key := func(a, b *Endpoint, port int32, proto corev1.Protocol) string {
+		return fmt.Sprintf("%s>%s>%d/%s", a.ID(), b.ID(), port, proto)
+	}
+	portsTo := map[*Endpoint][]corev1.ContainerPort{}
+	for _, f := range p.Flows {
+		declared[key(f.From, f.To, f.Port, f.Protocol)] = true
+		portsTo[f.To] = append(portsTo[f.To], corev1.ContainerPort{ContainerPort: f.Port, Protocol: f.Protocol})
+	}
+	inScope := map[string]bool{}
+	for _, ns := range p.Scope {
+		inScope[ns] = true
+	}
+	var out []Mismatch
+	for _, src := range pods {
+		for _, dst := range pods {
+			a, b := byPod[src], byPod[dst]
+			if a == b || !inScope[a.Namespace] && !inScope[b.Namespace] {
+				continue
+			}
+			candidates := append(append([]corev1.ContainerPort{}, b.Ports...), portsTo[b]...)
+			for _, pr := range probes {
+				candidates = append(candidates, corev1.ContainerPort{ContainerPort: pr}, corev1.ContainerPort{ContainerPort: pr, Protocol: corev1.ProtocolUDP})
+			}
+			if isDNS(b) || !hasDNS && b.Name == "(dns)" {
+				candidates = append(candidates, corev1.ContainerPort{ContainerPort: 53}, corev1.ContainerPort{ContainerPort: 53, Protocol: corev1.ProtocolUDP})
+			}
+			done := map[string]bool{}
+			for _, cp := range candidates {
+				proto := cp.Protocol
+				if proto == "" {
+					proto = corev1.ProtocolTCP
+				}
+				k := key(a, b, cp.ContainerPort, proto)
+				if done[k] {
+					continue
+				}
+				done[k] = true
+				dnsFlow := cp.ContainerPort == 53 && (isDNS(b) || b.Name == "(dns)") && inScope[a.Namespace]
+				want := declared[k] || dnsFlow
+				ex := m.Check(netpol.Connection{Src: src, Dst: dst, Port: cp.ContainerPort, Protocol: proto})
+				if got := ex.Verdict == netpol.Allow; got != want || ex.Verdict == netpol.Depends {
+					out = append(out, Mismatch{Src: a.ID(), Dst: b.ID(), Port: cp.ContainerPort, Protocol: proto, Extra: !want,
+						Verdict: ex.Verdict.String(), Why: strings.Join(append(append(ex.Egress.Because, ex.Ingress.Because...), ex.Notes...), "; ")})
+				}
+			}
+		}
+		if a := byPod[src]; inScope[a.Namespace] {
+			// The internet on 443 and on every port the source may use in-cluster.
+			internet := netip.MustParseAddr("8.8.8.8")
+			ports := []corev1.ContainerPort{{ContainerPort: 443, Protocol: corev1.ProtocolTCP}, {ContainerPort: 53, Protocol: corev1.ProtocolUDP}}
+			for _, f := range p.Flows {
+				if f.From == a {
+					ports = append(ports, corev1.ContainerPort{ContainerPort: f.Port, Protocol: f.Protocol})
+				}
+			}
+			for _, cp := range ports {
+				if ex := m.CheckExternal(src, internet, cp.ContainerPort, cp.Protocol); ex.Verdict != netpol.Deny {
+					out = append(out, Mismatch{Src: a.ID(), Dst: internet.String(), Port: cp.ContainerPort, Protocol: cp.Protocol, Extra: true,
+						Verdict: ex.Verdict.String(), Why: strings.Join(ex.Egress.Because, "; ")})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// VerifyIstio evaluates the generated AuthorizationPolicies the way Istio
+// does for ALLOW policies matched on principals and ports (a workload
+// selected by any ALLOW policy accepts only what some rule matches) and
+// returns every pair into a scoped namespace that differs from the
+// intents. Sources sharing a service account share a principal, so an
+// intent for one opens the others: those are reported as extras.
+func (p *Plan) VerifyIstio(generated []Resource) []Mismatch {
+	declared := map[string]bool{}
+	for _, f := range p.Flows {
+		declared[fmt.Sprintf("%s>%s>%d", f.From.ID(), f.To.ID(), f.Port)] = true
+	}
+	inScope := map[string]bool{}
+	for _, ns := range p.Scope {
+		inScope[ns] = true
+	}
+	var out []Mismatch
+	for _, b := range p.Endpoints {
+		if !inScope[b.Namespace] {
+			continue
+		}
+		ports := map[int32]bool{probes[0]: true}
+		for _, cp := range b.Ports {
+			ports[cp.ContainerPort] = true
+		}
+		for _, f := range p.Flows {
+			if f.To == b {
+				ports[f.Port] = true
+			}
+		}
+		for _, a := range p.Endpoints {
+			if a == b {
+				continue
+			}
+			for port := range ports {
+				want := declared[fmt.Sprintf("%s>%s>%d", a.ID(), b.ID(), port)]
+				got, why := istioAllows(generated, b, p.Principal(a), port)
+				if got != want {
+					out = append(out, Mismatch{Src: a.ID(), Dst: b.ID(), Port: port, Protocol: corev1.ProtocolTCP, Extra: got,
+						Verdict: map[bool]string{true: "allow", false: "deny"}[got], Why: why})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// istioAllows applies the ALLOW AuthorizationPolicies of dst's namespace.
+func istioAllows(rs []Resource, dst *Endpoint, principal string, port int32) (bool, string) {
+	selected := false
+	for _, r := range rs {
+		if r["kind"] != "AuthorizationPolicy" {
+			continue
+		}
+		meta, _ := r["metadata"].(map[string]any)
+		if meta["namespace"] != dst.Namespace {
+			continue
+		}
+		spec, _ := r["spec"].(map[string]any)
+		if a, ok := spec["action"]; ok && a != "ALLOW" {
+			continue
+		}
+		if sel, ok := spec["selector"].(map[string]any); ok {
+			ml, _ := sel["matchLabels"].(map[string]any)
+			match := true
+			for k, v := range ml {
+				if dst.Labels[k] != v {
+					match = false
+				}
+			}
+			if !match {
+				continue
+			}
+		}
+		selected = true
+		rules, _ := spec["rules"].([]any)
+		for _, ru := range rules {
+			rule := ru.(map[string]any)
+			if anyContains(rule["from"], "source", "principals", principal) && anyContains(rule["to"], "operation", "ports", strconv.Itoa(int(port))) {
+				return true, fmt.Sprintf("%s/%s", dst.Namespace, meta["name"])
+			}
+		}
+	}
+	if !selected {
+		return true, "no AuthorizationPolicy selects the workload"
+	}
+	return false, "no rule matches"
+}
+
+// anyContains reports whether list[i][outer][inner] contains v for some i.
+func anyContains(list any, outer, inner, v string) bool {
+	items, _ := list.([]any)
+	for _, it := range items {
+		m, _ := it.(map[string]any)
+		o, _ := m[outer].(map[string]any)
+		vals, _ := o[inner].([]any)
+		for _, x := range vals {
+			if x == v {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Summarize folds the mismatches of one pair with the same outcome and
+// reason into one line listing their ports, keeping first-seen order.
+func Summarize(ms []Mismatch) []string {
+	type key struct {
+		src, dst, verdict, why string
+		extra                  bool
+	}
+	var order []key
+	ports := map[key][]string{}
+	for _, m := range ms {
+		why := m.Why
+		if strings.Contains(why, "host-network") {
+			why = "host-network pods: whether policies apply depends on the CNI"
+		}
+		k := key{m.Src, m.Dst, m.Verdict, why, m.Extra}
+		if _, ok := ports[k]; !ok {
+			order = append(order, k)
+		}
+		ports[k] = append(ports[k], fmt.Sprintf("%d/%s", m.Port, m.Protocol))
+	}
+	out := make([]string, 0, len(order))
+	for _, k := range order {
+		what := "declared but not allowed"
+		if k.extra {
+			what = "allowed but not declared"
+		}
+		out = append(out, fmt.Sprintf("%s -> %s %s: %s (%s) %s", k.src, k.dst, strings.Join(ports[k], ","), what, k.verdict, k.why))
+	}
+	return out
+}
