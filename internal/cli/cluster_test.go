@@ -17,6 +17,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 func TestMain(m *testing.M) { testcluster.Main(m) }
@@ -210,4 +211,48 @@ func TestWebhookCommandPublishesItsBundleAndEnforces(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Errorf("privileged pod not denied by the running webhook: %v", lastErr)
+}
+
+// TestNetpolIntentsFromCluster infers intents from a real API server: a
+// Deployment whose ConfigMap names another namespace's Service.
+func TestNetpolIntentsFromCluster(t *testing.T) {
+	tc := testcluster.Shared(t)
+	client, err := tc.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	must := func(_ any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, ns := range []string{"intents-web", "intents-api"} {
+		must(client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}))
+	}
+	deploy := func(ns, name string, c corev1.Container) *appsv1.Deployment {
+		l := map[string]string{"app": name}
+		return &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
+			Spec: appsv1.DeploymentSpec{Selector: &metav1.LabelSelector{MatchLabels: l}, Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: l}, Spec: corev1.PodSpec{Containers: []corev1.Container{c}}}}}
+	}
+	must(client.AppsV1().Deployments("intents-api").Create(ctx, deploy("intents-api", "api", corev1.Container{Name: "api", Image: "api:1",
+		Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 8080}}}), metav1.CreateOptions{}))
+	must(client.CoreV1().Services("intents-api").Create(ctx, &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "api"},
+		Spec: corev1.ServiceSpec{Selector: map[string]string{"app": "api"}, Ports: []corev1.ServicePort{{Port: 80, TargetPort: intstr.FromString("http")}}}}, metav1.CreateOptions{}))
+	must(client.CoreV1().ConfigMaps("intents-web").Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "web"},
+		Data: map[string]string{"API": "http://api.intents-api.svc:80/v1"}}, metav1.CreateOptions{}))
+	must(client.AppsV1().Deployments("intents-web").Create(ctx, deploy("intents-web", "web", corev1.Container{Name: "web", Image: "web:1",
+		EnvFrom: []corev1.EnvFromSource{{ConfigMapRef: &corev1.ConfigMapEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "web"}}}}}), metav1.CreateOptions{}))
+
+	code, out, stderr := run(t, "", "netpol", "intents", "--from-cluster", "--kubeconfig", tc.Kubeconfig)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	want := "  # container web envFrom ConfigMap web key API names api.intents-api.svc:80\n" +
+		"  - from: intents-web/Deployment/web\n    to: intents-api/Service/api\n    ports: [\"80\"]\n"
+	if !strings.Contains(out, want) {
+		t.Errorf("want\n%s\nin:\n%s", want, out)
+	}
 }

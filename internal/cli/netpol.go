@@ -26,7 +26,7 @@ func newNetpolCommand(streams IO) *cobra.Command {
 		Short: "Who can talk to whom under the NetworkPolicies, why, and what a change opens",
 	}
 	cmd.PersistentFlags().StringVarP(&o.output, "output", "o", "table", "output: table, json, dot or mermaid (matrix)")
-	cmd.AddCommand(o.matrix(streams), o.explain(streams), o.diff(streams), o.generate(streams))
+	cmd.AddCommand(o.matrix(streams), o.explain(streams), o.diff(streams), o.generate(streams), o.intents(streams))
 	return cmd
 }
 

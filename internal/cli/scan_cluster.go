@@ -38,7 +38,7 @@ func (c *clusterOptions) addFlags(f *pflag.FlagSet) {
 	f.BoolVarP(&c.allNamespaces, "all-namespaces", "A", false, "scan every namespace (the default)")
 	f.BoolVar(&c.includeSecrets, "include-secrets", false, "read Secret values (certificate and annotation checks on Secrets need them)")
 	f.Int64Var(&c.pageSize, "page-size", 500, "objects per list request")
-	f.DurationVar(&c.timeout, "timeout", 5*time.Minute, "give up on the cluster scan after this long")
+	f.DurationVar(&c.timeout, "timeout", defaultClusterTimeout, "give up on the cluster scan after this long")
 	f.Float32Var(&c.qps, "qps", 50, "client-side limit on API requests per second (burst is twice this)")
 }
 
@@ -142,3 +142,6 @@ func (p *progress) done() {
 		fmt.Fprint(p.w, "\r\x1b[K")
 	}
 }
+
+// defaultClusterTimeout bounds a command that reads the live cluster.
+const defaultClusterTimeout = 5 * time.Minute
