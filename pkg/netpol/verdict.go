@@ -283,3 +283,37 @@ func ipBlockContains(b *networkingv1.IPBlock, addr netip.Addr) bool {
 	}
 	return true
 }
+
+// CheckFromExternal answers whether an address outside the cluster may
+// open dst's port: only dst's ingress policies apply; an absent or empty
+// from admits it, an ipBlock admits it by CIDR with except (a port matched
+// only by name does not count, as in Check), and pod or namespace
+// selectors never match it. Whether
+// the source address survives to the pod (SNAT by kube-proxy or a load
+// balancer) depends on the Service and the CNI; this is the policy's
+// answer for the address as given.
+func (m *Model) CheckFromExternal(addr netip.Addr, dst *Pod, port int32, proto corev1.Protocol) Explanation {
+	if proto == "" {
+		proto = corev1.ProtocolTCP
+	}
+	var e Explanation
+	e.Ingress = m.side(dst, false, func(np *networkingv1.NetworkPolicy, i int) Verdict {
+		r := np.Spec.Ingress[i]
+		ok, onlyNamed := portsMatch(r.Ports, port, proto, dst)
+		if !ok {
+			return Deny
+		}
+		if len(r.From) == 0 {
+			return Allow
+		}
+		for _, p := range r.From {
+			// As in Check, a port matched only by name never opens through an ipBlock.
+			if p.IPBlock != nil && ipBlockContains(p.IPBlock, addr) && !onlyNamed {
+				return Allow
+			}
+		}
+		return Deny
+	})
+	e.Verdict = e.Ingress.Verdict
+	return e
+}

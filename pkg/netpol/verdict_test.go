@@ -69,3 +69,42 @@ func TestExternalIPBlocks(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckFromExternal(t *testing.T) {
+	web := &Pod{Namespace: "x", Name: "web", Labels: map[string]string{"app": "web"},
+		Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 8080}}}
+	tcp := corev1.ProtocolTCP
+	p8080, named := intstr.FromInt32(8080), intstr.FromString("http")
+	sel := metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}}
+	pub, inside, v6 := netip.MustParseAddr("203.0.113.10"), netip.MustParseAddr("10.1.2.3"), netip.MustParseAddr("2001:db8::1")
+	for _, c := range []struct {
+		name     string
+		policies []*networkingv1.NetworkPolicy
+		addr     netip.Addr
+		port     int32
+		want     Verdict
+	}{
+		{"not isolated", nil, pub, 8080, Allow},
+		{"deny all", []*networkingv1.NetworkPolicy{policy("x", "deny", networkingv1.NetworkPolicySpec{PodSelector: sel})}, pub, 8080, Deny},
+		{"empty from", []*networkingv1.NetworkPolicy{policy("x", "any", networkingv1.NetworkPolicySpec{PodSelector: sel,
+			Ingress: []networkingv1.NetworkPolicyIngressRule{{Ports: []networkingv1.NetworkPolicyPort{{Protocol: &tcp, Port: &p8080}}}}})}, pub, 8080, Allow},
+		{"empty from, other port", []*networkingv1.NetworkPolicy{policy("x", "any", networkingv1.NetworkPolicySpec{PodSelector: sel,
+			Ingress: []networkingv1.NetworkPolicyIngressRule{{Ports: []networkingv1.NetworkPolicyPort{{Protocol: &tcp, Port: &p8080}}}}})}, pub, 9090, Deny},
+		{"private ipBlock", []*networkingv1.NetworkPolicy{policy("x", "private", networkingv1.NetworkPolicySpec{PodSelector: sel,
+			Ingress: []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: "10.0.0.0/8"}}}}}})}, pub, 8080, Deny},
+		{"private ipBlock, inside", []*networkingv1.NetworkPolicy{policy("x", "private", networkingv1.NetworkPolicySpec{PodSelector: sel,
+			Ingress: []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: "10.0.0.0/8"}}}}}})}, inside, 8080, Allow},
+		{"0.0.0.0/0 is not IPv6", []*networkingv1.NetworkPolicy{policy("x", "world4", networkingv1.NetworkPolicySpec{PodSelector: sel,
+			Ingress: []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: "0.0.0.0/0"}}}}}})}, v6, 8080, Deny},
+		{"named port through ipBlock", []*networkingv1.NetworkPolicy{policy("x", "named", networkingv1.NetworkPolicySpec{PodSelector: sel,
+			Ingress: []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: "0.0.0.0/0"}}},
+				Ports: []networkingv1.NetworkPolicyPort{{Protocol: &tcp, Port: &named}}}}})}, pub, 8080, Deny},
+		{"namespace selector", []*networkingv1.NetworkPolicy{policy("x", "ns", networkingv1.NetworkPolicySpec{PodSelector: sel,
+			Ingress: []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{NamespaceSelector: &metav1.LabelSelector{}}}}}})}, pub, 8080, Deny},
+	} {
+		m := NewModel([]*Pod{web}, nil, c.policies)
+		if got := m.CheckFromExternal(c.addr, web, c.port, "").Verdict; got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}
