@@ -25,6 +25,7 @@ var (
 	kindConfigMap          = schema.GroupKind{Kind: "ConfigMap"}
 	kindSecret             = schema.GroupKind{Kind: "Secret"}
 	kindNamespace          = schema.GroupKind{Kind: "Namespace"}
+	kindNode               = schema.GroupKind{Kind: "Node"}
 	kindServiceAccount     = schema.GroupKind{Kind: "ServiceAccount"}
 	kindIngress            = schema.GroupKind{Group: "networking.k8s.io", Kind: "Ingress"}
 	kindNetworkPolicy      = schema.GroupKind{Group: "networking.k8s.io", Kind: "NetworkPolicy"}

@@ -22,8 +22,7 @@ func init() {
 		Scope:       ScopeWorkload,
 		CrossObject: true,
 		Check: func(in *Input) []Violation {
-			m := segmentation(in.Inventory)
-			src := podOf(m, in.Object)
+			m, src := workloadPod(in)
 			if src == nil {
 				return nil
 			}

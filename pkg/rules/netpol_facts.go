@@ -19,3 +19,10 @@ func podOf(m *netpol.Model, o *inventory.Object) *netpol.Pod {
 func probe(ns string, labels map[string]string) *netpol.Pod {
 	return &netpol.Pod{Namespace: ns, Name: "probe", Labels: labels}
 }
+
+// workloadPod returns the segmentation model and the checked workload's
+// pod in it (nil when the object is not a workload).
+func workloadPod(in *Input) (*netpol.Model, *netpol.Pod) {
+	m := segmentation(in.Inventory)
+	return m, podOf(m, in.Object)
+}

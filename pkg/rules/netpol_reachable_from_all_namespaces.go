@@ -20,8 +20,7 @@ func init() {
 		Scope:       ScopeWorkload,
 		CrossObject: true,
 		Check: func(in *Input) []Violation {
-			m := segmentation(in.Inventory)
-			dst := podOf(m, in.Object)
+			m, dst := workloadPod(in)
 			if dst == nil {
 				return nil
 			}

@@ -34,8 +34,7 @@ func init() {
 			if len(exposed) == 0 {
 				return nil
 			}
-			m := segmentation(in.Inventory)
-			dst := podOf(m, in.Object)
+			m, dst := workloadPod(in)
 			if dst == nil {
 				return nil
 			}
