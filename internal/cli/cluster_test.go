@@ -15,9 +15,11 @@ import (
 	"github.com/guardrail-k8s/guardrail/internal/testcluster"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/client-go/kubernetes"
 )
 
 func TestMain(m *testing.M) { testcluster.Main(m) }
@@ -216,18 +218,9 @@ func TestWebhookCommandPublishesItsBundleAndEnforces(t *testing.T) {
 // TestNetpolIntentsFromCluster infers intents from a real API server: a
 // Deployment whose ConfigMap names another namespace's Service.
 func TestNetpolIntentsFromCluster(t *testing.T) {
-	tc := testcluster.Shared(t)
-	client, err := tc.Client()
-	if err != nil {
-		t.Fatal(err)
-	}
+	tc, client := sharedClient(t)
 	ctx := context.Background()
-	must := func(_ any, err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	must := mustCreate(t)
 	for _, ns := range []string{"intents-web", "intents-api"} {
 		must(client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}))
 	}
@@ -254,5 +247,69 @@ func TestNetpolIntentsFromCluster(t *testing.T) {
 		"  - from: intents-web/Deployment/web\n    to: intents-api/Service/api\n    ports: [\"80\"]\n"
 	if !strings.Contains(out, want) {
 		t.Errorf("want\n%s\nin:\n%s", want, out)
+	}
+}
+
+// TestNetpolMatrixFromCluster reads pods and policies from a real API
+// server: of two clients only the one the policy names reaches the API.
+func TestNetpolMatrixFromCluster(t *testing.T) {
+	tc, client := sharedClient(t)
+	ctx := context.Background()
+	must := mustCreate(t)
+	ns := "netpol-live"
+	must(client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}))
+	for _, name := range []string{"api", "web", "batch"} {
+		l := map[string]string{"app": name}
+		must(client.AppsV1().Deployments(ns).Create(ctx, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: name},
+			Spec: appsv1.DeploymentSpec{Selector: &metav1.LabelSelector{MatchLabels: l}, Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: l}, Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: name, Image: name + ":1",
+					Ports: []corev1.ContainerPort{{ContainerPort: 8080}}}}}}}}, metav1.CreateOptions{}))
+	}
+	must(client.NetworkingV1().NetworkPolicies(ns).Create(ctx, &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "api"},
+		Spec: networkingv1.NetworkPolicySpec{PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "api"}},
+			Ingress: []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}}}}}}}},
+		metav1.CreateOptions{}))
+
+	code, out, stderr := run(t, "", "netpol", "matrix", "--cluster", "--kubeconfig", tc.Kubeconfig, "-o", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var es []edge
+	if err := json.Unmarshal([]byte(out), &es); err != nil {
+		t.Fatal(err)
+	}
+	var toAPI []string
+	for _, e := range es {
+		if e.Dst == ns+"/Deployment/api" && e.Src != e.Dst && strings.HasPrefix(e.Src, ns+"/") {
+			toAPI = append(toAPI, e.Src)
+		}
+	}
+	if strings.Join(toAPI, ",") != ns+"/Deployment/web" {
+		t.Errorf("clients of the API in the live cluster: %v, want only web", toAPI)
+	}
+	code, out, _ = run(t, "", "netpol", "explain", "--cluster", "--kubeconfig", tc.Kubeconfig, ns+"/Deployment/batch", ns+"/Deployment/api", "8080")
+	if code != 0 || !strings.Contains(out, ": deny") || !strings.Contains(out, "isolated by "+ns+"/api") {
+		t.Errorf("explain exit %d:\n%s", code, out)
+	}
+}
+
+// sharedClient is the shared test control plane and a client for it.
+func sharedClient(t *testing.T) (*testcluster.Cluster, *kubernetes.Clientset) {
+	t.Helper()
+	tc := testcluster.Shared(t)
+	client, err := tc.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tc, client
+}
+
+// mustCreate returns a check that fails the test when a create fails.
+func mustCreate(t *testing.T) func(any, error) {
+	return func(_ any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 }

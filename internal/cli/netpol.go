@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"sort"
@@ -17,6 +18,7 @@ import (
 
 type netpolOptions struct {
 	output string
+	live   clusterOptions
 }
 
 func newNetpolCommand(streams IO) *cobra.Command {
@@ -26,8 +28,31 @@ func newNetpolCommand(streams IO) *cobra.Command {
 		Short: "Who can talk to whom under the NetworkPolicies, why, and what a change opens",
 	}
 	cmd.PersistentFlags().StringVarP(&o.output, "output", "o", "table", "output: table, json, dot or mermaid (matrix)")
+	cmd.PersistentFlags().BoolVar(&o.live.enabled, "cluster", false, "read pods, namespaces and policies from the live cluster instead of files (matrix, explain)")
+	cmd.PersistentFlags().StringVar(&o.live.kubeconfig, "kubeconfig", "", "kubeconfig file (default $KUBECONFIG or ~/.kube/config)")
+	cmd.PersistentFlags().StringVar(&o.live.context, "context", "", "kubeconfig context to use")
+	o.live.timeout = defaultClusterTimeout
 	cmd.AddCommand(o.matrix(streams), o.explain(streams), o.diff(streams), o.generate(streams), o.intents(streams))
 	return cmd
+}
+
+// model loads the segmentation model from the live cluster (--cluster) or
+// from manifests.
+func (o *netpolOptions) model(ctx context.Context, paths []string, streams IO) (*netpol.Model, error) {
+	if !o.live.enabled {
+		if len(paths) == 0 {
+			return nil, usageErr("give manifests, or --cluster")
+		}
+		return loadModel(paths, streams)
+	}
+	if len(paths) > 0 {
+		return nil, usageErr("give manifests or --cluster, not both")
+	}
+	inv, err := o.live.inventory(ctx, "", streams)
+	if err != nil {
+		return nil, err
+	}
+	return netpol.FromInventory(inv), nil
 }
 
 func loadModel(paths []string, streams IO) (*netpol.Model, error) {
@@ -73,12 +98,11 @@ func edges(m *netpol.Model) []edge {
 
 func (o *netpolOptions) matrix(streams IO) *cobra.Command {
 	return &cobra.Command{
-		Use:     "matrix PATH...",
+		Use:     "matrix [PATH... | --cluster]",
 		Short:   "List the connections the policies allow between workloads (declared ports)",
-		Example: "  guardrail netpol matrix deploy/\n  guardrail netpol matrix deploy/ -o mermaid",
-		Args:    cobra.MinimumNArgs(1),
+		Example: "  guardrail netpol matrix deploy/\n  guardrail netpol matrix deploy/ -o mermaid\n  guardrail netpol matrix --cluster -o json",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, err := loadModel(args, streams)
+			m, err := o.model(cmd.Context(), args, streams)
 			if err != nil {
 				return err
 			}
@@ -142,10 +166,10 @@ func (o *netpolOptions) explain(streams IO) *cobra.Command {
 		Example: "  guardrail netpol explain shop/Deployment/frontend shop/StatefulSet/backend 8080 -f deploy/",
 		Args:    cobra.ExactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(files) == 0 {
-				return usageErr("give the manifests with -f")
+			if len(files) == 0 && !o.live.enabled {
+				return usageErr("give the manifests with -f, or --cluster")
 			}
-			m, err := loadModel(files, streams)
+			m, err := o.model(cmd.Context(), files, streams)
 			if err != nil {
 				return err
 			}

@@ -1,10 +1,8 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 
-	"github.com/guardrail-k8s/guardrail/pkg/cluster"
 	"github.com/guardrail-k8s/guardrail/pkg/intents"
 	"github.com/guardrail-k8s/guardrail/pkg/inventory"
 	"github.com/guardrail-k8s/guardrail/pkg/manifest"
@@ -14,7 +12,8 @@ import (
 // intents is `guardrail netpol intents`: guess intents from Services and
 // the references to them, from manifests or --from-cluster, for review.
 func (o *netpolOptions) intents(streams IO) *cobra.Command {
-	var live clusterOptions
+	var fromCluster bool
+	var namespace string
 	cmd := &cobra.Command{
 		Use:   "intents [PATH... | --from-cluster]",
 		Short: "Infer intents from Services and the service references in workloads' environment and ConfigMaps, for review",
@@ -27,23 +26,13 @@ then pass it to 'guardrail netpol generate -i'.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var inv *inventory.Inventory
 			switch {
-			case live.enabled && len(args) > 0:
+			case fromCluster && len(args) > 0:
 				return usageErr("give manifests or --from-cluster, not both")
-			case live.enabled:
-				cfg, err := live.restConfig()
-				if err != nil {
-					return usageErr("%v", err)
+			case fromCluster:
+				var err error
+				if inv, err = o.live.inventory(cmd.Context(), namespace, streams); err != nil {
+					return err
 				}
-				ctx, cancel := context.WithTimeout(cmd.Context(), live.timeout)
-				defer cancel()
-				loaded, err := cluster.Load(ctx, cfg, cluster.Options{Namespace: live.namespace, PageSize: 500})
-				if err != nil {
-					return &exitError{code: ExitError, err: err}
-				}
-				for _, p := range loaded.Problems {
-					fmt.Fprintln(streams.Err, "warning:", p.Error())
-				}
-				inv = inventory.New(loaded.Objects)
 			case len(args) == 0:
 				return usageErr("give manifests, or --from-cluster")
 			default:
@@ -62,10 +51,7 @@ then pass it to 'guardrail netpol generate -i'.`,
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&live.enabled, "from-cluster", false, "read Services, workloads and ConfigMaps from the live cluster of the kubeconfig")
-	f.StringVar(&live.kubeconfig, "kubeconfig", "", "kubeconfig file (default $KUBECONFIG or ~/.kube/config)")
-	f.StringVar(&live.context, "context", "", "kubeconfig context to use")
-	f.StringVarP(&live.namespace, "namespace", "n", "", "only this namespace")
-	f.DurationVar(&live.timeout, "timeout", defaultClusterTimeout, "give up on the cluster after this long")
+	f.BoolVar(&fromCluster, "from-cluster", false, "read Services, workloads and ConfigMaps from the live cluster of the kubeconfig")
+	f.StringVarP(&namespace, "namespace", "n", "", "only this namespace (with --from-cluster)")
 	return cmd
 }

@@ -145,3 +145,23 @@ func (p *progress) done() {
 
 // defaultClusterTimeout bounds a command that reads the live cluster.
 const defaultClusterTimeout = 5 * time.Minute
+
+// inventory loads the live cluster (one namespace, or all when ns is "")
+// for the analyses that need the whole picture rather than a streamed scan;
+// problems the loader reports are printed as warnings.
+func (c *clusterOptions) inventory(ctx context.Context, ns string, streams IO) (*inventory.Inventory, error) {
+	cfg, err := c.restConfig()
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	loaded, err := cluster.Load(ctx, cfg, cluster.Options{Namespace: ns, PageSize: 500})
+	if err != nil {
+		return nil, &exitError{code: ExitError, err: err}
+	}
+	for _, p := range loaded.Problems {
+		fmt.Fprintln(streams.Err, "warning:", p.Error())
+	}
+	return inventory.New(loaded.Objects), nil
+}
