@@ -18,6 +18,7 @@ import (
 
 type netpolOptions struct {
 	output string
+	cni    string
 	live   clusterOptions
 }
 
@@ -31,6 +32,7 @@ func newNetpolCommand(streams IO) *cobra.Command {
 	cmd.PersistentFlags().BoolVar(&o.live.enabled, "cluster", false, "read pods, namespaces and policies from the live cluster instead of files (matrix, explain)")
 	cmd.PersistentFlags().StringVar(&o.live.kubeconfig, "kubeconfig", "", "kubeconfig file (default $KUBECONFIG or ~/.kube/config)")
 	cmd.PersistentFlags().StringVar(&o.live.context, "context", "", "kubeconfig context to use")
+	cmd.PersistentFlags().StringVar(&o.cni, "cni", "", "CNI profile that settles the cases the specification leaves open: cilium, flannel (default: report them as depends)")
 	o.live.timeout = defaultClusterTimeout
 	cmd.AddCommand(o.matrix(streams), o.explain(streams), o.diff(streams), o.generate(streams), o.intents(streams))
 	return cmd
@@ -39,6 +41,21 @@ func newNetpolCommand(streams IO) *cobra.Command {
 // model loads the segmentation model from the live cluster (--cluster) or
 // from manifests.
 func (o *netpolOptions) model(ctx context.Context, paths []string, streams IO) (*netpol.Model, error) {
+	var cni *netpol.CNI
+	if o.cni != "" {
+		var err error
+		if cni, err = netpol.Profile(o.cni); err != nil {
+			return nil, usageErr("--cni: %v", err)
+		}
+	}
+	m, err := o.load(ctx, paths, streams)
+	if err == nil {
+		m.SetCNI(cni)
+	}
+	return m, err
+}
+
+func (o *netpolOptions) load(ctx context.Context, paths []string, streams IO) (*netpol.Model, error) {
 	if !o.live.enabled {
 		if len(paths) == 0 {
 			return nil, usageErr("give manifests, or --cluster")
@@ -231,11 +248,14 @@ func (o *netpolOptions) diff(streams IO) *cobra.Command {
 		Example: `  guardrail netpol diff main/deploy pr/deploy --fail-on-added`,
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			oldM, err := loadModel([]string{args[0]}, streams)
+			if o.live.enabled {
+				return usageErr("netpol diff compares two manifest sets; --cluster is not supported here")
+			}
+			oldM, err := o.model(cmd.Context(), []string{args[0]}, streams)
 			if err != nil {
 				return err
 			}
-			newM, err := loadModel([]string{args[1]}, streams)
+			newM, err := o.model(cmd.Context(), []string{args[1]}, streams)
 			if err != nil {
 				return err
 			}

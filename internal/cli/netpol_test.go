@@ -137,3 +137,37 @@ func TestNetpolGenerateRoundTrip(t *testing.T) {
 		t.Errorf("missing -i: exit %d, stderr:\n%s", code, errOut)
 	}
 }
+
+func TestNetpolCNIProfile(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "m.yaml")
+	ipOnly := netpolBase + `---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: ip-only, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  ingress:
+  - from: [{ipBlock: {cidr: 10.0.0.0/8}}]
+`
+	if err := os.WriteFile(f, []byte(ipOnly), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	verdict := func(args ...string) string {
+		code, out, errOut := run(t, "", append([]string{"netpol", "explain", "shop/Deployment/web", "shop/Deployment/api", "8080", "-f", f}, args...)...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		first, _, _ := strings.Cut(out, "\n")
+		return first
+	}
+	if v := verdict(); !strings.HasSuffix(v, "depends on the CNI") {
+		t.Errorf("no profile: %q", v)
+	}
+	if v := verdict("--cni", "cilium"); !strings.HasSuffix(v, ": deny") {
+		t.Errorf("cilium: %q", v)
+	}
+	if v := verdict("--cni", "flannel"); !strings.HasSuffix(v, ": allow") {
+		t.Errorf("flannel: %q", v)
+	}
+}

@@ -154,7 +154,7 @@ func (m *Model) Matrix() []Cell {
 				case r.all || r.peers.has(other):
 					return Allow
 				case r.ipBlock && !onlyNamed:
-					v = Depends
+					v = either(v, m.ipBlockVerdict())
 				}
 			}
 		}
@@ -174,8 +174,8 @@ func (m *Model) Matrix() []Cell {
 			start := len(arena)
 			for _, cp := range dstPorts[di] {
 				var v Verdict
-				if si == di && len(s.Pods) == 1 {
-					v = Allow // a pod reaches itself
+				if si == di && len(s.Pods) == 1 || !m.enforced() {
+					v = Allow // a pod reaches itself; a plugin that ignores policies allows all
 				} else {
 					v = both(side(egressOf[si], true, di, cp.Port, cp.Protocol, d.Rep), side(ingressOf[di], false, si, cp.Port, cp.Protocol, d.Rep))
 					isolated := len(egressOf[si]) > 0 || len(ingressOf[di]) > 0

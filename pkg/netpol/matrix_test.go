@@ -153,3 +153,41 @@ func BenchmarkMatrix10kPods(b *testing.B) {
 	b.ReportMetric(float64(cells), "cells")
 	b.ReportMetric(float64(ms.HeapSys)/1e6, "MB-heap-sys")
 }
+
+// TestMatrixEqualsCheckUnderProfiles: the class matrix and the per-pair
+// engine agree under every CNI profile too, and the profiles change what
+// they claim to: cilium settles every ipBlock-for-a-pod case, flannel
+// allows everything.
+func TestMatrixEqualsCheckUnderProfiles(t *testing.T) {
+	for name, cni := range Profiles {
+		m := randomModelReplicas(7, 200, 6, 40, 2)
+		m.SetCNI(cni)
+		verdicts := map[Verdict]int{}
+		for _, c := range m.Matrix() {
+			for _, pv := range c.Ports {
+				for _, s := range c.Src.Pods {
+					d := c.Dst.Pods[0]
+					if s == d {
+						continue
+					}
+					want := m.Check(Connection{Src: s, Dst: d, Port: pv.Port, Protocol: pv.Protocol}).Verdict
+					if pv.Verdict != want {
+						t.Fatalf("%s: %s -> %s %d/%s: matrix %v, check %v", name, s.ID(), d.ID(), pv.Port, pv.Protocol, pv.Verdict, want)
+					}
+					verdicts[want]++
+				}
+			}
+		}
+		switch name {
+		case "flannel":
+			if verdicts[Deny]+verdicts[Depends] != 0 || verdicts[Allow] == 0 {
+				t.Errorf("flannel: %v, want only allow", verdicts)
+			}
+		case "cilium":
+			if verdicts[Deny] == 0 || verdicts[Allow] == 0 {
+				t.Errorf("cilium: %v", verdicts)
+			}
+		}
+		t.Logf("%s: %v", name, verdicts)
+	}
+}

@@ -35,6 +35,7 @@ type Model struct {
 	classes    []*Class
 	byID       map[string]*Pod
 	selectors  sync.Map // *metav1.LabelSelector -> labels.Selector (nil when invalid)
+	cni        *CNI
 }
 
 // Pod returns the pod with the given ID ("namespace/name"), or nil.

@@ -77,6 +77,10 @@ func (m *Model) Check(c Connection) Explanation {
 		return judge(r.From, r.Ports, np.Namespace, c, c.Src, m) // ingress peers describe the source
 	})
 	e.Verdict = both(e.Egress.Verdict, e.Ingress.Verdict)
+	if !m.enforced() {
+		m.unenforced(&e)
+		return e
+	}
 	if c.Src.HostNetwork || c.Dst.HostNetwork {
 		e.Notes = append(e.Notes, "host-network pods: whether policies apply depends on the CNI")
 		if e.Verdict != Allow || e.Egress.Isolated || e.Ingress.Isolated {
@@ -176,7 +180,7 @@ func peersMatch(peers []networkingv1.NetworkPolicyPeer, policyNS string, other *
 	for _, p := range peers {
 		switch {
 		case p.IPBlock != nil:
-			v = either(v, Depends)
+			v = either(v, m.ipBlockVerdict())
 		case p.NamespaceSelector != nil:
 			if m.selects(p.NamespaceSelector, m.namespaceLabels(other.Namespace)) && (p.PodSelector == nil || m.selects(p.PodSelector, other.Labels)) {
 				return Allow
@@ -268,6 +272,7 @@ func (m *Model) CheckExternal(src *Pod, addr netip.Addr, port int32, proto corev
 		return Deny
 	})
 	e.Verdict = e.Egress.Verdict
+	m.unenforced(&e)
 	return e
 }
 
@@ -315,5 +320,14 @@ func (m *Model) CheckFromExternal(addr netip.Addr, dst *Pod, port int32, proto c
 		return Deny
 	})
 	e.Verdict = e.Ingress.Verdict
+	m.unenforced(&e)
 	return e
+}
+
+// unenforced turns e into an allow when the plugin ignores policies.
+func (m *Model) unenforced(e *Explanation) {
+	if !m.enforced() {
+		e.Verdict = Allow
+		e.Notes = append(e.Notes, m.cni.Name+" does not enforce NetworkPolicy: "+m.cni.Source)
+	}
 }

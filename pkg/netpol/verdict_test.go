@@ -108,3 +108,30 @@ func TestCheckFromExternal(t *testing.T) {
 		}
 	}
 }
+
+func TestCNIProfilesSettleTheOpenCases(t *testing.T) {
+	web := &Pod{Namespace: "x", Name: "web", Labels: map[string]string{"app": "web"}, Ports: []corev1.ContainerPort{{ContainerPort: 8080}}}
+	client := &Pod{Namespace: "y", Name: "client"}
+	ipOnly := policy("x", "ip-only", networkingv1.NetworkPolicySpec{PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
+		Ingress: []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: "10.0.0.0/8"}}}}}})
+	m := NewModel([]*Pod{web, client}, nil, []*networkingv1.NetworkPolicy{ipOnly})
+	if v := m.Check(Connection{Src: client, Dst: web, Port: 8080}).Verdict; v != Depends {
+		t.Fatalf("no profile: %v", v)
+	}
+	cilium, err := Profile("Cilium")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.SetCNI(cilium)
+	if v := m.Check(Connection{Src: client, Dst: web, Port: 8080}).Verdict; v != Deny {
+		t.Errorf("cilium: ipBlock never matches a pod: %v, want deny", v)
+	}
+	flannel, _ := Profile("flannel")
+	m.SetCNI(flannel)
+	if e := m.Check(Connection{Src: client, Dst: web, Port: 8080}); e.Verdict != Allow || len(e.Notes) == 0 {
+		t.Errorf("flannel enforces nothing: %+v", e)
+	}
+	if _, err := Profile("weave-ish"); err == nil {
+		t.Error("unknown profile accepted")
+	}
+}
