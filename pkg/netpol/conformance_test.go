@@ -17,7 +17,10 @@ import (
 // standard model, as "allow|deny SRC->DST" rules over globs, applied in
 // order on top of "everything allowed".
 type conformanceCase struct {
-	Source   string                       `json:"source"`
+	Source string `json:"source"`
+	// Model is "" for the e2e tests' standard model, or "network-policy-api"
+	// for the sig-network network-policy-api conformance model.
+	Model    string                       `json:"model,omitempty"`
 	Policies []networkingv1.NetworkPolicy `json:"policies"`
 	Checks   []struct {
 		Port     int32           `json:"port"`
@@ -42,6 +45,25 @@ func standardModel(policies []*networkingv1.NetworkPolicy) *Model {
 		ns[n] = map[string]string{"ns": n}
 		for _, p := range []string{"a", "b", "c"} {
 			pods = append(pods, &Pod{Namespace: n, Name: p, Labels: map[string]string{"pod": p}, Ports: ports})
+		}
+	}
+	return NewModel(pods, ns, policies)
+}
+
+// npapiModel is the network-policy-api conformance model
+// (conformance/base/manifests.yaml): namespaces
+// network-policy-conformance-{gryffindor,slytherin,hufflepuff,ravenclaw}
+// labelled conformance-house=<house>, each with two pods of one
+// StatefulSet labelled the same, serving 80 and 8080 over TCP, 53 and
+// 5353 over UDP, 9003 and 9005 over SCTP (the containers declare no ports).
+func npapiModel(policies []*networkingv1.NetworkPolicy) *Model {
+	var pods []*Pod
+	ns := map[string]map[string]string{}
+	for house, pod := range map[string]string{"gryffindor": "harry-potter", "slytherin": "draco-malfoy", "hufflepuff": "cedric-diggory", "ravenclaw": "luna-lovegood"} {
+		n := "network-policy-conformance-" + house
+		ns[n] = map[string]string{"conformance-house": house}
+		for _, i := range []string{"0", "1"} {
+			pods = append(pods, &Pod{Namespace: n, Name: pod + "-" + i, Labels: map[string]string{"conformance-house": house}})
 		}
 	}
 	return NewModel(pods, ns, policies)
@@ -105,7 +127,15 @@ func TestConformance(t *testing.T) {
 		for i := range c.Policies {
 			ps = append(ps, &c.Policies[i])
 		}
-		m := standardModel(ps)
+		var m *Model
+		switch c.Model {
+		case "":
+			m = standardModel(ps)
+		case "network-policy-api":
+			m = npapiModel(ps)
+		default:
+			t.Fatalf("%s: unknown model %q", f, c.Model)
+		}
 		for _, ch := range c.Checks {
 			var bad []string
 			for _, src := range m.Pods {
