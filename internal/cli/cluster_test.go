@@ -20,6 +20,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
+	sigsyaml "sigs.k8s.io/yaml"
 )
 
 func TestMain(m *testing.M) { testcluster.Main(m) }
@@ -311,5 +312,44 @@ func mustCreate(t *testing.T) func(any, error) {
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestGeneratedPoliciesAreValidOnAnAPIServer creates every NetworkPolicy
+// that `netpol generate` prints on a real API server, whose validation is
+// the authority on what a well-formed policy is.
+func TestGeneratedPoliciesAreValidOnAnAPIServer(t *testing.T) {
+	_, client := sharedClient(t)
+	ctx := context.Background()
+	code, out, stderr := run(t, "", "netpol", "generate", "-i", "../../pkg/intents/testdata/intents.yaml", "../../pkg/intents/testdata/app.yaml")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	created := 0
+	namespaces := map[string]bool{}
+	for _, doc := range strings.Split(out, "---\n") {
+		if strings.TrimSpace(doc) == "" {
+			continue
+		}
+		var np networkingv1.NetworkPolicy
+		if err := sigsyaml.UnmarshalStrict([]byte(doc), &np); err != nil {
+			t.Fatalf("%v\n%s", err, doc)
+		}
+		// Distinct namespaces so this test does not meet the others' objects.
+		np.Namespace = "gen-" + np.Namespace
+		if !namespaces[np.Namespace] {
+			namespaces[np.Namespace] = true
+			if _, err := client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: np.Namespace}}, metav1.CreateOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := client.NetworkingV1().NetworkPolicies(np.Namespace).Create(ctx, &np, metav1.CreateOptions{}); err != nil {
+			t.Errorf("the API server rejects %s/%s: %v", np.Namespace, np.Name, err)
+			continue
+		}
+		created++
+	}
+	if created != 12 {
+		t.Errorf("created %d policies, want 12", created)
 	}
 }
