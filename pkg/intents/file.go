@@ -16,6 +16,9 @@ import (
 //	  - from: shop/frontend          # namespace/workload, or namespace/Kind/name
 //	    to: shop/Service/backend     # a Service: ports are service ports
 //	    ports: ["8080"]              # number[/protocol] or a port name
+//	  - from: shop/worker
+//	    to: cidr:203.0.113.0/24      # addresses outside the cluster (NetworkPolicy only)
+//	    ports: ["443"]
 type File struct {
 	APIVersion string `yaml:"apiVersion"`
 	Kind       string `yaml:"kind"`

@@ -262,3 +262,61 @@ intents:
 }
 
 func itoa(n int32) string { return strconv.Itoa(int(n)) }
+
+func TestIntentsToCIDRs(t *testing.T) {
+	res := manifest.NewLoader().Load([]string{"testdata/app.yaml"})
+	inv := inventory.New(res.Objects)
+	src := `apiVersion: guardrail.dev/v1alpha1
+kind: Intents
+intents:
+  - from: shop/worker
+    to: cidr:203.0.113.7/24
+    ports: ["443"]
+  - from: shop/frontend
+    to: shop/api
+    ports: ["9090"]
+  - from: shop/api
+    to: cidr:not-a-cidr
+    ports: ["443"]
+  - from: shop/api
+    to: cidr:198.51.100.0/24
+    ports: [https]
+`
+	f, err := Parse("ext.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, errs := Resolve(f, "ext.yaml", inv)
+	var msgs []string
+	for _, e := range errs {
+		msgs = append(msgs, e.Error())
+	}
+	if len(errs) != 2 || !strings.Contains(msgs[0], `ext.yaml:10: intents[2].to: "not-a-cidr" is not a CIDR`) ||
+		!strings.Contains(msgs[1], "ext.yaml:13: intents[3].ports") {
+		t.Fatalf("errors:\n%s", strings.Join(msgs, "\n"))
+	}
+	if len(p.External) != 1 || p.External[0].CIDR.String() != "203.0.113.0/24" {
+		t.Fatalf("external flows: %+v", p.External)
+	}
+	gen := p.NetworkPolicies()
+	for _, m := range p.VerifyNetworkPolicies(nil, gen) {
+		t.Errorf("mismatch: %s", m)
+	}
+	// Widen the generated block to the whole internet: verification must object.
+	for _, np := range gen {
+		for _, r := range np.Spec.Egress {
+			for _, pe := range r.To {
+				if pe.IPBlock != nil {
+					pe.IPBlock.CIDR = "0.0.0.0/0"
+				}
+			}
+		}
+	}
+	var all []string
+	for _, m := range p.VerifyNetworkPolicies(nil, gen) {
+		all = append(all, m.String())
+	}
+	if !strings.Contains(strings.Join(all, "\n"), "shop/Deployment/worker -> 8.8.8.8 443/TCP: allowed but not declared") {
+		t.Errorf("widened CIDR not caught:\n%s", strings.Join(all, "\n"))
+	}
+}

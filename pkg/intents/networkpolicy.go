@@ -1,6 +1,7 @@
 package intents
 
 import (
+	"net/netip"
 	"sort"
 	"strings"
 
@@ -43,6 +44,10 @@ func (p *Plan) NetworkPolicies() []*networkingv1.NetworkPolicy {
 		ingress[f.To] = append(ingress[f.To], f)
 		egress[f.From] = append(egress[f.From], f)
 	}
+	external := map[*Endpoint][]ExternalFlow{}
+	for _, f := range p.External {
+		external[f.From] = append(external[f.From], f)
+	}
 	for _, e := range p.Endpoints {
 		if fs := ingress[e]; len(fs) > 0 {
 			np := policy(e.Namespace, "guardrail-ingress-"+slug(e), e.Labels, []networkingv1.PolicyType{networkingv1.PolicyTypeIngress})
@@ -51,11 +56,12 @@ func (p *Plan) NetworkPolicies() []*networkingv1.NetworkPolicy {
 			}
 			out = append(out, np)
 		}
-		if fs := egress[e]; len(fs) > 0 {
+		if fs, xs := egress[e], external[e]; len(fs)+len(xs) > 0 {
 			np := policy(e.Namespace, "guardrail-egress-"+slug(e), e.Labels, []networkingv1.PolicyType{networkingv1.PolicyTypeEgress})
 			for _, g := range group(fs, func(f Flow) *Endpoint { return f.To }) {
 				np.Spec.Egress = append(np.Spec.Egress, networkingv1.NetworkPolicyEgressRule{To: []networkingv1.NetworkPolicyPeer{peer(g.peer)}, Ports: g.ports})
 			}
+			np.Spec.Egress = append(np.Spec.Egress, externalRules(xs)...)
 			out = append(out, np)
 		}
 	}
@@ -118,3 +124,19 @@ func port(n int32, proto corev1.Protocol) networkingv1.NetworkPolicyPort {
 
 // slug is "kind-name" in lower case, e.g. "deployment-web".
 func slug(e *Endpoint) string { return strings.ToLower(e.Kind + "-" + e.Name) }
+
+// externalRules is one egress rule per CIDR, with its ports.
+func externalRules(xs []ExternalFlow) []networkingv1.NetworkPolicyEgressRule {
+	var out []networkingv1.NetworkPolicyEgressRule
+	idx := map[netip.Prefix]int{}
+	for _, x := range xs {
+		i, ok := idx[x.CIDR]
+		if !ok {
+			i = len(out)
+			idx[x.CIDR] = i
+			out = append(out, networkingv1.NetworkPolicyEgressRule{To: []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: x.CIDR.String()}}}})
+		}
+		out[i].Ports = append(out[i].Ports, port(x.Port, x.Protocol))
+	}
+	return out
+}

@@ -2,6 +2,7 @@ package intents
 
 import (
 	"fmt"
+	"net/netip"
 	"sort"
 	"strconv"
 	"strings"
@@ -33,9 +34,20 @@ type Flow struct {
 	Line int
 }
 
+// ExternalFlow is a resolved intent to addresses outside the cluster.
+type ExternalFlow struct {
+	From     *Endpoint
+	CIDR     netip.Prefix
+	Port     int32
+	Protocol corev1.Protocol
+	Line     int
+}
+
 // Plan is the intents resolved against the workloads of a manifest set.
 type Plan struct {
 	Flows []Flow
+	// External are the intents to CIDRs ("to: cidr:203.0.113.0/24").
+	External []ExternalFlow
 	// Endpoints are all workloads of the manifests, sorted by ID.
 	Endpoints []*Endpoint
 	// Scope is the namespaces the intents touch, sorted: each gets a default deny.
@@ -93,6 +105,13 @@ func Resolve(f *File, source string, inv *inventory.Inventory) (*Plan, []error) 
 			bad("from", err.Error(), "name a workload as namespace/name or namespace/Kind/name, or a Service as namespace/Service/name")
 			continue
 		}
+		if cidr, ok := strings.CutPrefix(in.To, "cidr:"); ok {
+			p.resolveExternal(in, srcs, strings.TrimSpace(cidr), bad)
+			for _, src := range srcs {
+				scope[src.Namespace] = true
+			}
+			continue
+		}
 		dsts, svc, err := p.endpoints(in.To, services)
 		if err != nil {
 			bad("to", err.Error(), "name a workload as namespace/name or namespace/Kind/name, or a Service as namespace/Service/name")
@@ -136,6 +155,29 @@ func Resolve(f *File, source string, inv *inventory.Inventory) (*Plan, []error) 
 	}
 	sort.Strings(p.Scope)
 	return p, errs
+}
+
+// resolveExternal adds the flows of an intent to a CIDR: numeric ports only.
+func (p *Plan) resolveExternal(in Intent, srcs []*Endpoint, cidr string, bad func(field, msg, hint string)) {
+	pfx, err := netip.ParsePrefix(cidr)
+	if err != nil {
+		bad("to", fmt.Sprintf("%q is not a CIDR: %v", cidr, err), "write cidr:203.0.113.0/24 or cidr:2001:db8::/32")
+		return
+	}
+	if len(in.Ports) == 0 {
+		bad("ports", "no ports", "list the ports the call uses; an intent never opens every port")
+		return
+	}
+	for _, ps := range in.Ports {
+		port, proto, err := targetPort(ps, &Endpoint{Namespace: "(outside)", Kind: "CIDR", Name: cidr}, nil)
+		if err != nil {
+			bad("ports", fmt.Sprintf("%q: %v", ps, err), "use a number or number/PROTOCOL: addresses outside the cluster have no port names")
+			continue
+		}
+		for _, src := range srcs {
+			p.External = append(p.External, ExternalFlow{From: src, CIDR: pfx.Masked(), Port: port, Protocol: proto, Line: in.Line})
+		}
+	}
 }
 
 // endpoints resolves "ns/name", "ns/Kind/name" or "ns/Service/name".

@@ -110,19 +110,45 @@ func (p *Plan) VerifyNetworkPolicies(existing, generated []*networkingv1.Network
 			}
 		}
 		if a := byPod[src]; inScope[a.Namespace] {
-			// The internet on 443 and on every port the source may use in-cluster.
-			internet := netip.MustParseAddr("8.8.8.8")
-			ports := []corev1.ContainerPort{{ContainerPort: 443, Protocol: corev1.ProtocolTCP}, {ContainerPort: 53, Protocol: corev1.ProtocolUDP}}
-			for _, f := range p.Flows {
-				if f.From == a {
-					ports = append(ports, corev1.ContainerPort{ContainerPort: f.Port, Protocol: f.Protocol})
-				}
+			out = append(out, p.verifyExternal(m, src, a)...)
+		}
+	}
+	return out
+}
+
+// verifyExternal checks src's egress to addresses outside the cluster: the
+// internet (8.8.8.8) and an address in every declared CIDR, on 443, 53/UDP
+// and every port any intent uses; allowed exactly when an intent of src
+// names a CIDR holding the address, with that port.
+func (p *Plan) verifyExternal(m *netpol.Model, src *netpol.Pod, a *Endpoint) []Mismatch {
+	addrs := []netip.Addr{netip.MustParseAddr("8.8.8.8")}
+	ports := []corev1.ContainerPort{{ContainerPort: 443, Protocol: corev1.ProtocolTCP}, {ContainerPort: 53, Protocol: corev1.ProtocolUDP}}
+	for _, f := range p.Flows {
+		if f.From == a {
+			ports = append(ports, corev1.ContainerPort{ContainerPort: f.Port, Protocol: f.Protocol})
+		}
+	}
+	for _, x := range p.External {
+		addrs = append(addrs, x.CIDR.Addr())
+		ports = append(ports, corev1.ContainerPort{ContainerPort: x.Port, Protocol: x.Protocol})
+	}
+	var out []Mismatch
+	seen := map[string]bool{}
+	for _, addr := range addrs {
+		for _, cp := range ports {
+			k := fmt.Sprintf("%s:%d/%s", addr, cp.ContainerPort, cp.Protocol)
+			if seen[k] {
+				continue
 			}
-			for _, cp := range ports {
-				if ex := m.CheckExternal(src, internet, cp.ContainerPort, cp.Protocol); ex.Verdict != netpol.Deny {
-					out = append(out, Mismatch{Src: a.ID(), Dst: internet.String(), Port: cp.ContainerPort, Protocol: cp.Protocol, Extra: true,
-						Verdict: ex.Verdict.String(), Why: strings.Join(ex.Egress.Because, "; ")})
-				}
+			seen[k] = true
+			want := false
+			for _, x := range p.External {
+				want = want || x.From == a && x.CIDR.Contains(addr) && x.Port == cp.ContainerPort && x.Protocol == cp.Protocol
+			}
+			ex := m.CheckExternal(src, addr, cp.ContainerPort, cp.Protocol)
+			if got := ex.Verdict == netpol.Allow; got != want || ex.Verdict == netpol.Depends {
+				out = append(out, Mismatch{Src: a.ID(), Dst: addr.String(), Port: cp.ContainerPort, Protocol: cp.Protocol, Extra: !want,
+					Verdict: ex.Verdict.String(), Why: strings.Join(ex.Egress.Because, "; ")})
 			}
 		}
 	}
