@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -255,21 +257,8 @@ func TestNetpolIntentsFromCluster(t *testing.T) {
 // server: of two clients only the one the policy names reaches the API.
 func TestNetpolMatrixFromCluster(t *testing.T) {
 	tc, client := sharedClient(t)
-	ctx := context.Background()
-	must := mustCreate(t)
 	ns := "netpol-live"
-	must(client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}))
-	for _, name := range []string{"api", "web", "batch"} {
-		l := map[string]string{"app": name}
-		must(client.AppsV1().Deployments(ns).Create(ctx, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: name},
-			Spec: appsv1.DeploymentSpec{Selector: &metav1.LabelSelector{MatchLabels: l}, Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: l}, Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: name, Image: name + ":1",
-					Ports: []corev1.ContainerPort{{ContainerPort: 8080}}}}}}}}, metav1.CreateOptions{}))
-	}
-	must(client.NetworkingV1().NetworkPolicies(ns).Create(ctx, &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "api"},
-		Spec: networkingv1.NetworkPolicySpec{PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "api"}},
-			Ingress: []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}}}}}}}},
-		metav1.CreateOptions{}))
+	seedAPIWebBatch(t, client, ns)
 
 	code, out, stderr := run(t, "", "netpol", "matrix", "--cluster", "--kubeconfig", tc.Kubeconfig, "-o", "json")
 	if code != 0 {
@@ -352,4 +341,49 @@ func TestGeneratedPoliciesAreValidOnAnAPIServer(t *testing.T) {
 	if created != 12 {
 		t.Errorf("created %d policies, want 12", created)
 	}
+}
+
+// TestNetpolDiffAgainstCluster: a change to one live policy, given as a
+// manifest, reports exactly the connection it opens.
+func TestNetpolDiffAgainstCluster(t *testing.T) {
+	tc, client := sharedClient(t)
+	ns := "netpol-diff"
+	seedAPIWebBatch(t, client, ns)
+	change := filepath.Join(t.TempDir(), "api-policy.yaml")
+	if err := os.WriteFile(change, []byte(`apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: api, namespace: netpol-diff}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  ingress:
+  - from:
+    - podSelector: {matchLabels: {app: web}}
+    - podSelector: {matchLabels: {app: batch}}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := run(t, "", "netpol", "diff", "--cluster", "--kubeconfig", tc.Kubeconfig, change, "--fail-on-added")
+	want := "+ netpol-diff/Deployment/batch -> netpol-diff/Deployment/api 8080/TCP (allow)\n1 connections added, 0 removed\n"
+	if code != 1 || out != want {
+		t.Errorf("exit %d, stdout:\n%s\nwant:\n%s\nstderr: %s", code, out, want, stderr)
+	}
+}
+
+// seedAPIWebBatch creates namespace ns with Deployments api, web and batch
+// serving 8080, and a policy admitting only web to api.
+func seedAPIWebBatch(t *testing.T, client *kubernetes.Clientset, ns string) {
+	t.Helper()
+	ctx, must := context.Background(), mustCreate(t)
+	must(client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}))
+	for _, name := range []string{"api", "web", "batch"} {
+		l := map[string]string{"app": name}
+		must(client.AppsV1().Deployments(ns).Create(ctx, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: name},
+			Spec: appsv1.DeploymentSpec{Selector: &metav1.LabelSelector{MatchLabels: l}, Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: l}, Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: name, Image: name + ":1",
+					Ports: []corev1.ContainerPort{{ContainerPort: 8080}}}}}}}}, metav1.CreateOptions{}))
+	}
+	must(client.NetworkingV1().NetworkPolicies(ns).Create(ctx, &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "api"},
+		Spec: networkingv1.NetworkPolicySpec{PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "api"}},
+			Ingress: []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}}}}}}}},
+		metav1.CreateOptions{}))
 }

@@ -29,7 +29,7 @@ func newNetpolCommand(streams IO) *cobra.Command {
 		Short: "Who can talk to whom under the NetworkPolicies, why, and what a change opens",
 	}
 	cmd.PersistentFlags().StringVarP(&o.output, "output", "o", "table", "output: table, json, dot or mermaid (matrix)")
-	cmd.PersistentFlags().BoolVar(&o.live.enabled, "cluster", false, "read pods, namespaces and policies from the live cluster instead of files (matrix, explain)")
+	cmd.PersistentFlags().BoolVar(&o.live.enabled, "cluster", false, "read pods, namespaces and policies from the live cluster instead of files (matrix, explain; diff: live vs live+NEW)")
 	cmd.PersistentFlags().StringVar(&o.live.kubeconfig, "kubeconfig", "", "kubeconfig file (default $KUBECONFIG or ~/.kube/config)")
 	cmd.PersistentFlags().StringVar(&o.live.context, "context", "", "kubeconfig context to use")
 	cmd.PersistentFlags().StringVar(&o.cni, "cni", "", "CNI profile that settles the cases the specification leaves open: cilium, flannel (default: report them as depends)")
@@ -41,12 +41,9 @@ func newNetpolCommand(streams IO) *cobra.Command {
 // model loads the segmentation model from the live cluster (--cluster) or
 // from manifests.
 func (o *netpolOptions) model(ctx context.Context, paths []string, streams IO) (*netpol.Model, error) {
-	var cni *netpol.CNI
-	if o.cni != "" {
-		var err error
-		if cni, err = netpol.Profile(o.cni); err != nil {
-			return nil, usageErr("--cni: %v", err)
-		}
+	cni, err := o.profile()
+	if err != nil {
+		return nil, err
 	}
 	m, err := o.load(ctx, paths, streams)
 	if err == nil {
@@ -243,19 +240,15 @@ func findPod(m *netpol.Model, id string) *netpol.Pod {
 func (o *netpolOptions) diff(streams IO) *cobra.Command {
 	var failOnAdded bool
 	cmd := &cobra.Command{
-		Use:     "diff OLD NEW",
-		Short:   "List the connections a change adds and removes (the segmentation gate for CI)",
-		Example: `  guardrail netpol diff main/deploy pr/deploy --fail-on-added`,
-		Args:    cobra.ExactArgs(2),
+		Use:   "diff OLD NEW | diff --cluster NEW",
+		Short: "List the connections a change adds and removes (the segmentation gate for CI)",
+		Long: `Diff compares the connections of two manifest sets. With --cluster it compares the
+live cluster with the live cluster after applying NEW: objects in NEW replace the live
+objects of the same kind, namespace and name, and the rest of the cluster stays.`,
+		Example: "  guardrail netpol diff main/deploy pr/deploy --fail-on-added\n  guardrail netpol diff --cluster pr/deploy --fail-on-added",
+		Args:    cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if o.live.enabled {
-				return usageErr("netpol diff compares two manifest sets; --cluster is not supported here")
-			}
-			oldM, err := o.model(cmd.Context(), []string{args[0]}, streams)
-			if err != nil {
-				return err
-			}
-			newM, err := o.model(cmd.Context(), []string{args[1]}, streams)
+			oldM, newM, err := o.diffModels(cmd.Context(), args, streams)
 			if err != nil {
 				return err
 			}
@@ -307,4 +300,65 @@ func (o *netpolOptions) diff(streams IO) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&failOnAdded, "fail-on-added", false, "exit 1 when the change opens a connection")
 	return cmd
+}
+
+// diffModels loads the before and after models of `netpol diff`.
+func (o *netpolOptions) diffModels(ctx context.Context, args []string, streams IO) (*netpol.Model, *netpol.Model, error) {
+	if !o.live.enabled {
+		if len(args) != 2 {
+			return nil, nil, usageErr("give OLD and NEW manifests, or --cluster NEW")
+		}
+		oldM, err := o.model(ctx, args[:1], streams)
+		if err != nil {
+			return nil, nil, err
+		}
+		newM, err := o.model(ctx, args[1:], streams)
+		return oldM, newM, err
+	}
+	if len(args) != 1 {
+		return nil, nil, usageErr("with --cluster give only the NEW manifests")
+	}
+	cni, err := o.profile()
+	if err != nil {
+		return nil, nil, err
+	}
+	live, err := o.live.inventory(ctx, "", streams)
+	if err != nil {
+		return nil, nil, err
+	}
+	res := manifest.NewLoader(manifest.WithStdin(streams.In)).Load(args)
+	for _, p := range res.Problems {
+		if !p.Warning {
+			return nil, nil, &exitError{code: ExitError, err: p}
+		}
+	}
+	key := func(ob *inventory.Object) string {
+		return ob.GroupKind().String() + "/" + ob.Namespace() + "/" + ob.Name()
+	}
+	replaced := map[string]bool{}
+	for _, ob := range res.Objects {
+		replaced[key(ob)] = true
+	}
+	merged := append([]*inventory.Object{}, res.Objects...)
+	for _, ob := range live.Objects() {
+		if !replaced[key(ob)] {
+			merged = append(merged, ob)
+		}
+	}
+	oldM, newM := netpol.FromInventory(live), netpol.FromInventory(inventory.New(merged))
+	oldM.SetCNI(cni)
+	newM.SetCNI(cni)
+	return oldM, newM, nil
+}
+
+// profile is the --cni profile, nil when none is given.
+func (o *netpolOptions) profile() (*netpol.CNI, error) {
+	if o.cni == "" {
+		return nil, nil
+	}
+	cni, err := netpol.Profile(o.cni)
+	if err != nil {
+		return nil, usageErr("--cni: %v", err)
+	}
+	return cni, nil
 }
