@@ -28,12 +28,11 @@ func newNetpolCommand(streams IO) *cobra.Command {
 		Use:   "netpol",
 		Short: "Who can talk to whom under the NetworkPolicies, why, and what a change opens",
 	}
-	cmd.PersistentFlags().StringVarP(&o.output, "output", "o", "table", "output: table, json, dot or mermaid (matrix)")
-	cmd.PersistentFlags().BoolVar(&o.live.enabled, "cluster", false, "read pods, namespaces and policies from the live cluster instead of files (matrix, explain; diff: live vs live+NEW)")
-	cmd.PersistentFlags().StringVar(&o.live.kubeconfig, "kubeconfig", "", "kubeconfig file (default $KUBECONFIG or ~/.kube/config)")
-	cmd.PersistentFlags().StringVar(&o.live.context, "context", "", "kubeconfig context to use")
-	cmd.PersistentFlags().StringVar(&o.cni, "cni", "", "CNI profile that settles the cases the specification leaves open: cilium, flannel (default: report them as depends)")
-	o.live.timeout = defaultClusterTimeout
+	pf := cmd.PersistentFlags()
+	pf.StringVarP(&o.output, "output", "o", "table", "output: table, json, dot or mermaid (matrix)")
+	pf.StringVar(&o.cni, "cni", "", "CNI profile that settles the cases the specification leaves open: cilium, flannel (default: report them as depends)")
+	// --cluster: matrix and explain read the live cluster; diff compares it with it after NEW.
+	o.live.addFlags(pf)
 	cmd.AddCommand(o.matrix(streams), o.explain(streams), o.diff(streams), o.generate(streams), o.intents(streams))
 	return cmd
 }
@@ -62,7 +61,7 @@ func (o *netpolOptions) load(ctx context.Context, paths []string, streams IO) (*
 	if len(paths) > 0 {
 		return nil, usageErr("give manifests or --cluster, not both")
 	}
-	inv, err := o.live.inventory(ctx, "", streams)
+	inv, err := o.live.inventory(ctx, o.live.namespace, streams)
 	if err != nil {
 		return nil, err
 	}
@@ -322,7 +321,7 @@ func (o *netpolOptions) diffModels(ctx context.Context, args []string, streams I
 	if err != nil {
 		return nil, nil, err
 	}
-	live, err := o.live.inventory(ctx, "", streams)
+	live, err := o.live.inventory(ctx, o.live.namespace, streams)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -13,7 +13,6 @@ import (
 // the references to them, from manifests or --from-cluster, for review.
 func (o *netpolOptions) intents(streams IO) *cobra.Command {
 	var fromCluster bool
-	var namespace string
 	cmd := &cobra.Command{
 		Use:   "intents [PATH... | --from-cluster]",
 		Short: "Infer intents from Services and the service references in workloads' environment and ConfigMaps, for review",
@@ -26,11 +25,11 @@ then pass it to 'guardrail netpol generate -i'.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var inv *inventory.Inventory
 			switch {
-			case fromCluster && len(args) > 0:
+			case (fromCluster || o.live.enabled) && len(args) > 0:
 				return usageErr("give manifests or --from-cluster, not both")
-			case fromCluster:
+			case fromCluster || o.live.enabled:
 				var err error
-				if inv, err = o.live.inventory(cmd.Context(), namespace, streams); err != nil {
+				if inv, err = o.live.inventory(cmd.Context(), o.live.namespace, streams); err != nil {
 					return err
 				}
 			case len(args) == 0:
@@ -51,7 +50,6 @@ then pass it to 'guardrail netpol generate -i'.`,
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&fromCluster, "from-cluster", false, "read Services, workloads and ConfigMaps from the live cluster of the kubeconfig")
-	f.StringVarP(&namespace, "namespace", "n", "", "only this namespace (with --from-cluster)")
+	f.BoolVar(&fromCluster, "from-cluster", false, "read Services, workloads and ConfigMaps from the live cluster of the kubeconfig (same as --cluster)")
 	return cmd
 }

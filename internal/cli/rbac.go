@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/guardrail-k8s/guardrail/pkg/api"
-	"github.com/guardrail-k8s/guardrail/pkg/cluster"
 	"github.com/guardrail-k8s/guardrail/pkg/inventory"
 	"github.com/guardrail-k8s/guardrail/pkg/manifest"
 	"github.com/guardrail-k8s/guardrail/pkg/rbac"
@@ -62,20 +60,11 @@ func (o *rbacOptions) policy(cmd *cobra.Command, streams IO) (*rbac.Policy, erro
 		}
 		return rbac.FromObjects(withBootstrapRoles(res.Objects, o.noBuiltin)), nil
 	}
-	cfg, err := o.live.restConfig()
+	inv, err := o.live.inventory(cmd.Context(), "", streams) // RBAC needs every namespace
 	if err != nil {
-		return nil, usageErr("%v", err)
+		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(cmd.Context(), o.live.timeout)
-	defer cancel()
-	res, err := cluster.Load(ctx, cfg, cluster.Options{PageSize: o.live.pageSize})
-	if err != nil {
-		return nil, &exitError{code: ExitError, err: err}
-	}
-	for _, p := range res.Problems {
-		fmt.Fprintln(streams.Err, "guardrail: warning:", p.Error())
-	}
-	return rbac.FromObjects(res.Objects), nil
+	return rbac.FromObjects(inv.Objects()), nil
 }
 
 func (o *rbacOptions) whoCan(streams IO) *cobra.Command {

@@ -38,7 +38,7 @@ func (c *clusterOptions) addFlags(f *pflag.FlagSet) {
 	f.BoolVarP(&c.allNamespaces, "all-namespaces", "A", false, "scan every namespace (the default)")
 	f.BoolVar(&c.includeSecrets, "include-secrets", false, "read Secret values (certificate and annotation checks on Secrets need them)")
 	f.Int64Var(&c.pageSize, "page-size", 500, "objects per list request")
-	f.DurationVar(&c.timeout, "timeout", defaultClusterTimeout, "give up on the cluster scan after this long")
+	f.DurationVar(&c.timeout, "timeout", 5*time.Minute, "give up on the cluster scan after this long")
 	f.Float32Var(&c.qps, "qps", 50, "client-side limit on API requests per second (burst is twice this)")
 }
 
@@ -143,11 +143,8 @@ func (p *progress) done() {
 	}
 }
 
-// defaultClusterTimeout bounds a command that reads the live cluster.
-const defaultClusterTimeout = 5 * time.Minute
-
-// inventory loads the live cluster (one namespace, or all when ns is "")
-// for the analyses that need the whole picture rather than a streamed scan;
+// inventory loads the live cluster (namespace ns, or all when "") for the
+// analyses that need the whole picture rather than a streamed scan;
 // problems the loader reports are printed as warnings.
 func (c *clusterOptions) inventory(ctx context.Context, ns string, streams IO) (*inventory.Inventory, error) {
 	cfg, err := c.restConfig()
@@ -156,12 +153,12 @@ func (c *clusterOptions) inventory(ctx context.Context, ns string, streams IO) (
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	loaded, err := cluster.Load(ctx, cfg, cluster.Options{Namespace: ns, PageSize: 500})
+	loaded, err := cluster.Load(ctx, cfg, cluster.Options{Namespace: ns, PageSize: c.pageSize})
 	if err != nil {
 		return nil, &exitError{code: ExitError, err: err}
 	}
 	for _, p := range loaded.Problems {
-		fmt.Fprintln(streams.Err, "warning:", p.Error())
+		fmt.Fprintln(streams.Err, "guardrail: warning:", p.Error())
 	}
 	return inventory.New(loaded.Objects), nil
 }

@@ -122,10 +122,15 @@ func Resolve(f *File, source string, inv *inventory.Inventory) (*Plan, []error) 
 			continue
 		}
 		unlabeled := false
-		for _, e := range append(append([]*Endpoint{}, srcs...), dsts...) {
-			if len(e.Labels) == 0 {
-				unlabeled = true
-				bad("from", e.ID()+" has no pod labels, so no policy can select it alone", "give its pod template labels")
+		for _, side := range []struct {
+			field string
+			es    []*Endpoint
+		}{{"from", srcs}, {"to", dsts}} {
+			for _, e := range side.es {
+				if len(e.Labels) == 0 {
+					unlabeled = true
+					bad(side.field, e.ID()+" has no pod labels, so no policy can select it alone", "give its pod template labels")
+				}
 			}
 		}
 		if unlabeled {

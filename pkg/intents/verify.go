@@ -86,7 +86,7 @@ func (p *Plan) VerifyNetworkPolicies(existing, generated []*networkingv1.Network
 			for _, pr := range probes {
 				candidates = append(candidates, corev1.ContainerPort{ContainerPort: pr}, corev1.ContainerPort{ContainerPort: pr, Protocol: corev1.ProtocolUDP})
 			}
-			if isDNS(b) || !hasDNS && b.Name == "(dns)" {
+			if isDNS(b) { // the synthesized DNS endpoint carries the DNS labels too
 				candidates = append(candidates, corev1.ContainerPort{ContainerPort: 53}, corev1.ContainerPort{ContainerPort: 53, Protocol: corev1.ProtocolUDP})
 			}
 			done := map[string]bool{}
@@ -100,7 +100,7 @@ func (p *Plan) VerifyNetworkPolicies(existing, generated []*networkingv1.Network
 					continue
 				}
 				done[k] = true
-				dnsFlow := cp.ContainerPort == 53 && (isDNS(b) || b.Name == "(dns)") && inScope[a.Namespace]
+				dnsFlow := cp.ContainerPort == 53 && isDNS(b) && inScope[a.Namespace]
 				want := declared[k] || dnsFlow
 				ex := m.Check(netpol.Connection{Src: src, Dst: dst, Port: cp.ContainerPort, Protocol: proto})
 				if got := ex.Verdict == netpol.Allow; got != want || ex.Verdict == netpol.Depends {
@@ -259,25 +259,25 @@ func anyContains(list any, outer, inner, v string) bool {
 	return false
 }
 
-// Summarize folds the mismatches of one pair with the same outcome and
-// reason into one line listing their ports, keeping first-seen order.
+// Summarize folds the mismatches of one pair with the same outcome into
+// one line listing their ports and their distinct reasons, keeping
+// first-seen order.
 func Summarize(ms []Mismatch) []string {
 	type key struct {
-		src, dst, verdict, why string
-		extra                  bool
+		src, dst, verdict string
+		extra             bool
 	}
 	var order []key
-	ports := map[key][]string{}
+	ports, whys := map[key][]string{}, map[key][]string{}
 	for _, m := range ms {
-		why := m.Why
-		if strings.Contains(why, "host-network") {
-			why = "host-network pods: whether policies apply depends on the CNI"
-		}
-		k := key{m.Src, m.Dst, m.Verdict, why, m.Extra}
+		k := key{m.Src, m.Dst, m.Verdict, m.Extra}
 		if _, ok := ports[k]; !ok {
 			order = append(order, k)
 		}
 		ports[k] = append(ports[k], fmt.Sprintf("%d/%s", m.Port, m.Protocol))
+		if m.Why != "" {
+			whys[k] = appendUnique(whys[k], m.Why)
+		}
 	}
 	out := make([]string, 0, len(order))
 	for _, k := range order {
@@ -285,7 +285,7 @@ func Summarize(ms []Mismatch) []string {
 		if k.extra {
 			what = "allowed but not declared"
 		}
-		out = append(out, fmt.Sprintf("%s -> %s %s: %s (%s) %s", k.src, k.dst, strings.Join(ports[k], ","), what, k.verdict, k.why))
+		out = append(out, fmt.Sprintf("%s -> %s %s: %s (%s) %s", k.src, k.dst, strings.Join(ports[k], ","), what, k.verdict, strings.Join(whys[k], " | ")))
 	}
 	return out
 }

@@ -30,12 +30,19 @@ type Model struct {
 	Pods       []*Pod
 	Namespaces map[string]map[string]string // name -> labels
 	Policies   []*networkingv1.NetworkPolicy
-	byNS       map[string][]*networkingv1.NetworkPolicy
+	byNS       map[string][]namedPolicy
 	classOnce  sync.Once
 	classes    []*Class
 	byID       map[string]*Pod
 	selectors  sync.Map // *metav1.LabelSelector -> labels.Selector (nil when invalid)
 	cni        *CNI
+}
+
+// namedPolicy is a policy with its "namespace/name", built once rather
+// than on every question.
+type namedPolicy struct {
+	*networkingv1.NetworkPolicy
+	id string
 }
 
 // Pod returns the pod with the given ID ("namespace/name"), or nil.
@@ -44,7 +51,7 @@ func (m *Model) Pod(id string) *Pod { return m.byID[id] }
 // NewModel indexes pods, namespace labels and policies. Namespaces named by
 // a pod or policy but not given get just their implicit name label.
 func NewModel(pods []*Pod, namespaces map[string]map[string]string, policies []*networkingv1.NetworkPolicy) *Model {
-	m := &Model{Pods: pods, Namespaces: map[string]map[string]string{}, Policies: policies, byNS: map[string][]*networkingv1.NetworkPolicy{}}
+	m := &Model{Pods: pods, Namespaces: map[string]map[string]string{}, Policies: policies, byNS: map[string][]namedPolicy{}}
 	add := func(ns string, labels map[string]string) {
 		l := map[string]string{nameLabel: ns}
 		for k, v := range labels {
@@ -61,7 +68,7 @@ func NewModel(pods []*Pod, namespaces map[string]map[string]string, policies []*
 		}
 	}
 	for _, np := range policies {
-		m.byNS[np.Namespace] = append(m.byNS[np.Namespace], np)
+		m.byNS[np.Namespace] = append(m.byNS[np.Namespace], namedPolicy{np, np.Namespace + "/" + np.Name})
 		if _, ok := m.Namespaces[np.Namespace]; !ok {
 			add(np.Namespace, nil)
 		}

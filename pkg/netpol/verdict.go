@@ -98,13 +98,14 @@ func (m *Model) Check(c Connection) Explanation {
 func (m *Model) side(pod *Pod, egress bool, ruleVerdict func(*networkingv1.NetworkPolicy, int) Verdict) Side {
 	s := Side{Verdict: Allow}
 	first := true
-	for _, np := range m.byNS[pod.Namespace] {
+	for _, named := range m.byNS[pod.Namespace] {
+		np := named.NetworkPolicy
 		in, eg := directions(np)
 		if (egress && !eg) || (!egress && !in) || !m.selects(&np.Spec.PodSelector, pod.Labels) {
 			continue
 		}
 		s.Isolated = true
-		s.Selecting = append(s.Selecting, np.Namespace+"/"+np.Name)
+		s.Selecting = append(s.Selecting, named.id)
 		if first {
 			s.Verdict, first = Deny, false
 		}
@@ -115,7 +116,7 @@ func (m *Model) side(pod *Pod, egress bool, ruleVerdict func(*networkingv1.Netwo
 		for i := 0; i < n; i++ {
 			if v := ruleVerdict(np, i); v != Deny {
 				s.Verdict = either(s.Verdict, v)
-				s.Because = append(s.Because, fmt.Sprintf("%s/%s %s[%d] (%s)", np.Namespace, np.Name, dir, i, v))
+				s.Because = append(s.Because, fmt.Sprintf("%s %s[%d] (%s)", named.id, dir, i, v))
 			}
 		}
 	}

@@ -41,8 +41,10 @@ func init() {
 			for _, np := range nodePorts {
 				for _, addr := range addrs {
 					e := m.CheckExternal(src, addr, np.port, "")
-					// Not isolated for egress: the namespace default-deny rules report it.
-					if !e.Egress.Isolated || e.Verdict != netpol.Allow {
+					if !e.Egress.Isolated {
+						return nil // not isolated for egress: the namespace default-deny rules report it
+					}
+					if e.Verdict != netpol.Allow {
 						continue
 					}
 					what := "a private address where nodes usually live"

@@ -78,11 +78,7 @@ func publicServices(inv *inventory.Inventory, o *inventory.Object) []exposure {
 		return nil
 	}
 	var out []exposure
-	for _, so := range inv.ByKind(kindService) {
-		s, ok := so.Obj.(*corev1.Service)
-		if !ok || s.Namespace != o.Namespace() || len(s.Spec.Selector) == 0 || !isPublic(s) {
-			continue
-		}
+	for _, s := range publicByNamespace(inv)[o.Namespace()] {
 		if !labels.SelectorFromSet(s.Spec.Selector).Matches(labels.Set(o.Workload.Labels())) {
 			continue
 		}
@@ -97,6 +93,20 @@ func publicServices(inv *inventory.Inventory, o *inventory.Object) []exposure {
 		}
 	}
 	return out
+}
+
+// publicByNamespace indexes the public Services with a selector by
+// namespace, once per inventory, so each workload looks only at its own.
+func publicByNamespace(inv *inventory.Inventory) map[string][]*corev1.Service {
+	return inv.Memo("rules/public-services", func(inv *inventory.Inventory) any {
+		out := map[string][]*corev1.Service{}
+		for _, so := range inv.ByKind(kindService) {
+			if s, ok := so.Obj.(*corev1.Service); ok && len(s.Spec.Selector) > 0 && isPublic(s) {
+				out[s.Namespace] = append(out[s.Namespace], s)
+			}
+		}
+		return out
+	}).(map[string][]*corev1.Service)
 }
 
 func isPublic(s *corev1.Service) bool {
