@@ -44,10 +44,11 @@ func (b bitset) count() (n int) {
 }
 
 type compiledRule struct {
-	peers   bitset // classes a pod peer matches
-	all     bool   // no peers: everyone
-	ipBlock bool   // has an ipBlock peer (depends on the CNI for pods)
-	ports   []networkingv1.NetworkPolicyPort
+	peers     bitset // classes a selector peer matches
+	ipAllow   bitset // classes an ipBlock peer matches
+	ipDepends bitset // classes for which an ipBlock match is the CNI's to decide
+	all       bool   // no peers: everyone
+	ports     []networkingv1.NetworkPolicyPort
 }
 
 type compiledPolicy struct {
@@ -64,8 +65,9 @@ func (m *Model) Classes() []*Class {
 func (m *Model) computeClasses() []*Class {
 	byKey := map[string]*Class{}
 	var out []*Class
+	blocks := m.ipBlocks()
 	for _, p := range m.Pods {
-		k := classKey(p)
+		k := classKey(p) + "\x00" + m.ipBlockKey(p, blocks)
 		c := byKey[k]
 		if c == nil {
 			c = &Class{Rep: p}
@@ -104,15 +106,19 @@ func (m *Model) Matrix() []Cell {
 		cp := &compiled[pi]
 		cp.ingress, cp.egress = directions(np)
 		compile := func(peers []networkingv1.NetworkPolicyPeer, ports []networkingv1.NetworkPolicyPort) compiledRule {
-			r := compiledRule{all: len(peers) == 0, ports: ports, peers: newBitset(n)}
-			for _, p := range peers {
-				if p.IPBlock != nil {
-					r.ipBlock = true
-				}
+			r := compiledRule{all: len(peers) == 0, ports: ports, peers: newBitset(n), ipAllow: newBitset(n), ipDepends: newBitset(n)}
+			if r.all {
+				return r
 			}
 			for ci, c := range classes {
-				if !r.all && peersMatch(peers, np.Namespace, c.Rep, m) == Allow {
+				bySelector, byIP := peersMatch(peers, np.Namespace, c.Rep, m)
+				switch {
+				case bySelector:
 					r.peers.set(ci)
+				case byIP == Allow:
+					r.ipAllow.set(ci)
+				case byIP == Depends:
+					r.ipDepends.set(ci)
 				}
 			}
 			return r
@@ -124,7 +130,7 @@ func (m *Model) Matrix() []Cell {
 			cp.egressRules = append(cp.egressRules, compile(r.To, r.Ports))
 		}
 		for ci, c := range classes {
-			if c.Rep.Namespace != np.Namespace || !m.selects(&np.Spec.PodSelector, c.Rep.Labels) {
+			if c.Rep.Namespace != np.Namespace || m.asNode(c.Rep) || !m.selects(&np.Spec.PodSelector, c.Rep.Labels) {
 				continue
 			}
 			if cp.ingress {
@@ -153,8 +159,11 @@ func (m *Model) Matrix() []Cell {
 				switch {
 				case r.all || r.peers.has(other):
 					return Allow
-				case r.ipBlock && !onlyNamed:
-					v = either(v, m.ipBlockVerdict())
+				case onlyNamed:
+				case r.ipAllow.has(other):
+					return Allow
+				case r.ipDepends.has(other):
+					v = Depends
 				}
 			}
 		}
@@ -179,10 +188,10 @@ func (m *Model) Matrix() []Cell {
 				} else {
 					v = both(side(egressOf[si], true, di, cp.Port, cp.Protocol, d.Rep), side(ingressOf[di], false, si, cp.Port, cp.Protocol, d.Rep))
 					isolated := len(egressOf[si]) > 0 || len(ingressOf[di]) > 0
-					if (s.Rep.HostNetwork || d.Rep.HostNetwork) && (v != Allow || isolated) {
+					if (s.Rep.HostNetwork || d.Rep.HostNetwork) && m.hostNetworkUndecided() && (v != Allow || isolated) {
 						v = Depends
 					}
-					if cp.Protocol == corev1.ProtocolSCTP && v == Allow && isolated {
+					if cp.Protocol == corev1.ProtocolSCTP && v == Allow && isolated && m.sctpUndecided() {
 						v = Depends
 					}
 				}

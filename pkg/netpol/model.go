@@ -1,6 +1,7 @@
 package netpol
 
 import (
+	"net/netip"
 	"sort"
 	"sync"
 
@@ -20,6 +21,9 @@ type Pod struct {
 	Labels      map[string]string
 	Ports       []corev1.ContainerPort
 	HostNetwork bool
+	// IPs are the pod's addresses (status.podIPs; the node's for a
+	// host-network pod) when known: a live pod, not a template.
+	IPs []netip.Addr
 }
 
 // ID is "namespace/name".

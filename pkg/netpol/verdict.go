@@ -81,22 +81,36 @@ func (m *Model) Check(c Connection) Explanation {
 		m.unenforced(&e)
 		return e
 	}
-	if c.Src.HostNetwork || c.Dst.HostNetwork {
-		e.Notes = append(e.Notes, "host-network pods: whether policies apply depends on the CNI")
-		if e.Verdict != Allow || e.Egress.Isolated || e.Ingress.Isolated {
-			e.Verdict = Depends
+	m.caveats(&e, c.Src, c.Dst, c.Protocol)
+	return e
+}
+
+// caveats turns a verdict the specification leaves to the plugin into
+// "depends", unless the profile settles it, and says why.
+func (m *Model) caveats(e *Explanation, src, dst *Pod, proto corev1.Protocol) {
+	isolated := e.Egress.Isolated || e.Ingress.Isolated
+	if src.HostNetwork || dst.HostNetwork {
+		if m.hostNetworkUndecided() {
+			e.Notes = append(e.Notes, "host-network pods: whether policies apply depends on the CNI")
+			if e.Verdict != Allow || isolated {
+				e.Verdict = Depends
+			}
+		} else {
+			e.Notes = append(e.Notes, m.cni.Name+": a host-network pod's traffic is node traffic: selectors do not match it and its own policies do not restrict it")
 		}
 	}
-	if c.Protocol == corev1.ProtocolSCTP && e.Verdict == Allow && (e.Egress.Isolated || e.Ingress.Isolated) {
+	if proto == corev1.ProtocolSCTP && e.Verdict == Allow && isolated && m.sctpUndecided() {
 		e.Verdict = Depends
 		e.Notes = append(e.Notes, "SCTP: support for SCTP in NetworkPolicy depends on the CNI")
 	}
-	return e
 }
 
 // side evaluates the policies selecting pod for one direction.
 func (m *Model) side(pod *Pod, egress bool, ruleVerdict func(*networkingv1.NetworkPolicy, int) Verdict) Side {
 	s := Side{Verdict: Allow}
+	if m.asNode(pod) {
+		return s // node traffic: no pod policy restricts it
+	}
 	first := true
 	for _, named := range m.byNS[pod.Namespace] {
 		np := named.NetworkPolicy
@@ -162,37 +176,44 @@ func judge(peers []networkingv1.NetworkPolicyPeer, ports []networkingv1.NetworkP
 	if !ok {
 		return Deny
 	}
-	v := peersMatch(peers, policyNS, other, m)
-	if v == Depends && onlyNamed {
+	bySelector, byIP := peersMatch(peers, policyNS, other, m)
+	switch {
+	case bySelector:
+		return Allow
+	case onlyNamed:
 		return Deny
 	}
-	return v
+	return byIP
 }
 
-// peersMatch: no peers (absent or empty) means every peer; peers are ORed;
-// within a peer, podSelector and namespaceSelector are ANDed; a podSelector
-// alone means the policy's namespace; an ipBlock cannot be judged against a
-// pod without knowing pod IPs, which the CNI assigns.
-func peersMatch(peers []networkingv1.NetworkPolicyPeer, policyNS string, other *Pod, m *Model) Verdict {
+// peersMatch says whether a selector peer matches other (no peers, absent
+// or empty, means every peer; peers are ORed; within a peer, podSelector
+// and namespaceSelector are ANDed; a podSelector alone means the policy's
+// namespace) and what the rule's ipBlock peers answer for it: whether an
+// ipBlock matches a pod's address is the CNI's to decide. A host-network
+// pod that the profile treats as its node is matched by no selector.
+func peersMatch(peers []networkingv1.NetworkPolicyPeer, policyNS string, other *Pod, m *Model) (bySelector bool, byIP Verdict) {
 	if len(peers) == 0 {
-		return Allow
+		return true, Allow
 	}
-	v := Deny
+	byIP = Deny
+	node := m.asNode(other)
 	for _, p := range peers {
 		switch {
 		case p.IPBlock != nil:
-			v = either(v, m.ipBlockVerdict())
+			byIP = either(byIP, m.ipBlockVerdict(p.IPBlock, other))
+		case node:
 		case p.NamespaceSelector != nil:
 			if m.selects(p.NamespaceSelector, m.namespaceLabels(other.Namespace)) && (p.PodSelector == nil || m.selects(p.PodSelector, other.Labels)) {
-				return Allow
+				return true, Allow
 			}
 		case p.PodSelector != nil:
 			if other.Namespace == policyNS && m.selects(p.PodSelector, other.Labels) {
-				return Allow
+				return true, Allow
 			}
 		}
 	}
-	return v
+	return false, byIP
 }
 
 // namespaceLabels returns a namespace's labels; one the model does not
@@ -329,6 +350,6 @@ func (m *Model) CheckFromExternal(addr netip.Addr, dst *Pod, port int32, proto c
 func (m *Model) unenforced(e *Explanation) {
 	if !m.enforced() {
 		e.Verdict = Allow
-		e.Notes = append(e.Notes, m.cni.Name+" does not enforce NetworkPolicy: "+m.cni.Source)
+		e.Notes = append(e.Notes, m.cni.Name+" does not enforce NetworkPolicy: "+m.cni.Source())
 	}
 }

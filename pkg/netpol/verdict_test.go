@@ -135,3 +135,65 @@ func TestCNIProfilesSettleTheOpenCases(t *testing.T) {
 		t.Error("unknown profile accepted")
 	}
 }
+
+// TestCalicoProfile: ipBlocks match pods by address (undecided without
+// one), a host-network pod is its node (selectors miss it, its policies do
+// not bind it, ipBlocks match the node address), SCTP verdicts stand.
+func TestCalicoProfile(t *testing.T) {
+	calico, err := Profile("calico")
+	if err != nil {
+		t.Fatal(err)
+	}
+	web := &Pod{Namespace: "x", Name: "web", Labels: map[string]string{"app": "web"}, Ports: []corev1.ContainerPort{{ContainerPort: 8080}, {ContainerPort: 3868, Protocol: corev1.ProtocolSCTP}}, IPs: ParseIPs("10.1.0.5")}
+	inside := &Pod{Namespace: "y", Name: "inside", Labels: map[string]string{"app": "client"}, IPs: ParseIPs("10.2.0.7")}
+	outside := &Pod{Namespace: "y", Name: "outside", Labels: map[string]string{"app": "client"}, IPs: ParseIPs("192.168.3.4")}
+	template := &Pod{Namespace: "y", Name: "Deployment/template", Labels: map[string]string{"app": "client"}}
+	node := &Pod{Namespace: "y", Name: "node-agent", Labels: map[string]string{"app": "client"}, HostNetwork: true, IPs: ParseIPs("172.16.0.9")}
+	sctp := corev1.ProtocolSCTP
+	spec := networkingv1.NetworkPolicySpec{PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
+		Ingress: []networkingv1.NetworkPolicyIngressRule{
+			{From: []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: "10.0.0.0/8", Except: []string{"10.3.0.0/16"}}}}},
+			{From: []networkingv1.NetworkPolicyPeer{{NamespaceSelector: &metav1.LabelSelector{}}}, Ports: []networkingv1.NetworkPolicyPort{{Protocol: &sctp}}},
+		}}
+	// The node agent's own policy would isolate it if it were a pod.
+	isolateNode := networkingv1.NetworkPolicySpec{PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "client"}}, PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeEgress}}
+	m := NewModel([]*Pod{web, inside, outside, template, node}, nil, []*networkingv1.NetworkPolicy{policy("x", "web", spec), policy("y", "clients", isolateNode)})
+	m.SetCNI(calico)
+	type question struct {
+		src   *Pod
+		port  int32
+		proto corev1.Protocol
+		want  Verdict
+	}
+	ask := func(m *Model, qs []question) {
+		t.Helper()
+		for _, q := range qs {
+			if got := m.Check(Connection{Src: q.src, Dst: web, Port: q.port, Protocol: q.proto}).Verdict; got != q.want {
+				t.Errorf("%s -> web %d/%s: %v, want %v", q.src.ID(), q.port, q.proto, got, q.want)
+			}
+		}
+	}
+	ask(m, []question{
+		{inside, 8080, "", Deny},                // egress of y/* is isolated by "clients"
+		{node, 8080, "", Deny},                  // node 172.16.0.9 is outside 10/8; its own egress policy does not bind it
+		{node, 3868, corev1.ProtocolSCTP, Deny}, // namespace selectors never match node traffic
+	})
+	// Without the clients' egress isolation, the ingress side decides.
+	m = NewModel([]*Pod{web, inside, outside, template, node}, nil, []*networkingv1.NetworkPolicy{policy("x", "web", spec)})
+	m.SetCNI(calico)
+	ask(m, []question{
+		{inside, 8080, "", Allow},                  // 10.2.0.7 in 10/8
+		{outside, 8080, "", Deny},                  // 192.168.3.4 outside
+		{template, 8080, "", Depends},              // no address known
+		{node, 8080, "", Deny},                     // node address outside 10/8
+		{inside, 3868, corev1.ProtocolSCTP, Allow}, // SCTP verdict stands under calico
+	})
+	// Without a profile, the same SCTP and host-network questions stay open.
+	m = NewModel([]*Pod{web, inside, node}, nil, []*networkingv1.NetworkPolicy{policy("x", "web", spec)})
+	if got := m.Check(Connection{Src: inside, Dst: web, Port: 3868, Protocol: corev1.ProtocolSCTP}).Verdict; got != Depends {
+		t.Errorf("no profile, SCTP: %v, want depends", got)
+	}
+	if got := m.Check(Connection{Src: node, Dst: web, Port: 8080}).Verdict; got != Depends {
+		t.Errorf("no profile, host network: %v, want depends", got)
+	}
+}
