@@ -387,3 +387,58 @@ func seedAPIWebBatch(t *testing.T, client *kubernetes.Clientset, ns string) {
 			Ingress: []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}}}}}}}},
 		metav1.CreateOptions{}))
 }
+
+// TestNetpolPodAddressesFromCluster: live pods' addresses reach the model
+// through their ReplicaSet and Deployment, so under the calico profile an
+// ipBlock peer is judged by address; without a profile it stays open.
+func TestNetpolPodAddressesFromCluster(t *testing.T) {
+	tc, client := sharedClient(t)
+	ctx, must := context.Background(), mustCreate(t)
+	ns := "netpol-ips"
+	must(client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}))
+	// No controller manager: the service account the admission plugin wants is made by hand.
+	must(client.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default"}}, metav1.CreateOptions{}))
+	yes := true
+	for name, ip := range map[string]string{"db": "10.9.0.5", "inside": "10.9.1.7", "outside": "192.168.1.9"} {
+		l := map[string]string{"app": name}
+		spec := corev1.PodSpec{Containers: []corev1.Container{{Name: name, Image: name + ":1", Ports: []corev1.ContainerPort{{ContainerPort: 5432}}}}}
+		d, err := client.AppsV1().Deployments(ns).Create(ctx, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: name},
+			Spec: appsv1.DeploymentSpec{Selector: &metav1.LabelSelector{MatchLabels: l}, Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: l}, Spec: spec}}}, metav1.CreateOptions{})
+		must(d, err)
+		rs, err := client.AppsV1().ReplicaSets(ns).Create(ctx, &appsv1.ReplicaSet{ObjectMeta: metav1.ObjectMeta{Name: name + "-1",
+			OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: name, UID: d.UID, Controller: &yes}}},
+			Spec: appsv1.ReplicaSetSpec{Selector: &metav1.LabelSelector{MatchLabels: l}, Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: l}, Spec: spec}}}, metav1.CreateOptions{})
+		must(rs, err)
+		pod, err := client.CoreV1().Pods(ns).Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name + "-1-a", Labels: l,
+			OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: rs.Name, UID: rs.UID, Controller: &yes}}}, Spec: spec}, metav1.CreateOptions{})
+		must(pod, err)
+		pod.Status.PodIP, pod.Status.PodIPs = ip, []corev1.PodIP{{IP: ip}}
+		must(client.CoreV1().Pods(ns).UpdateStatus(ctx, pod, metav1.UpdateOptions{}))
+	}
+	must(client.NetworkingV1().NetworkPolicies(ns).Create(ctx, &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "db"},
+		Spec: networkingv1.NetworkPolicySpec{PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "db"}},
+			Ingress: []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: "10.9.1.0/24"}}}}}}},
+		metav1.CreateOptions{}))
+	for _, tt := range []struct {
+		cni, src, want string
+	}{
+		{"calico", "inside", ": allow"},
+		{"calico", "outside", ": deny"},
+		{"cilium", "inside", ": deny"},
+		{"", "inside", ": depends on the CNI"},
+	} {
+		args := []string{"netpol", "explain", "--cluster", "--kubeconfig", tc.Kubeconfig, "-n", ns, ns + "/Deployment/" + tt.src, ns + "/Deployment/db", "5432"}
+		if tt.cni != "" {
+			args = append(args, "--cni", tt.cni)
+		}
+		code, out, stderr := run(t, "", args...)
+		if code != 0 || !strings.Contains(out, tt.want) {
+			t.Errorf("--cni %q %s -> db: exit %d, want %q:\n%s%s", tt.cni, tt.src, code, tt.want, out, stderr)
+		}
+	}
+	// The pods themselves are folded into their Deployment: one row each.
+	code, out, _ := run(t, "", "netpol", "matrix", "--cluster", "--kubeconfig", tc.Kubeconfig, "-n", ns, "--cni", "calico", "-o", "json")
+	if code != 0 || strings.Contains(out, "Pod/") || strings.Contains(out, "ReplicaSet/") || !strings.Contains(out, ns+"/Deployment/inside") {
+		t.Errorf("matrix exit %d:\n%s", code, out)
+	}
+}

@@ -30,7 +30,7 @@ func newNetpolCommand(streams IO) *cobra.Command {
 	}
 	pf := cmd.PersistentFlags()
 	pf.StringVarP(&o.output, "output", "o", "table", "output: table, json, dot or mermaid (matrix)")
-	pf.StringVar(&o.cni, "cni", "", "CNI profile that settles the cases the specification leaves open: cilium, flannel (default: report them as depends)")
+	pf.StringVar(&o.cni, "cni", "", "CNI profile that settles the cases the specification leaves open: "+strings.Join(netpol.ProfileNames(), ", ")+" (default: report them as depends)")
 	// --cluster: matrix and explain read the live cluster; diff compares it with it after NEW.
 	o.live.addFlags(pf)
 	cmd.AddCommand(o.matrix(streams), o.explain(streams), o.diff(streams), o.generate(streams), o.intents(streams))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	corev1 "k8s.io/api/core/v1"
 	"sort"
 	"strings"
 	"sync"
@@ -208,10 +209,20 @@ func fatal(host string, err error) error {
 	return fmt.Errorf("cannot use the API server at %s: %w", host, err)
 }
 
-// object wraps a live object for the inventory.
+// object wraps a live object for the inventory, keeping a Pod's addresses
+// (slimming drops its status later).
 func object(o runtime.Object) (*inventory.Object, error) {
 	gvk := o.GetObjectKind().GroupVersionKind()
-	return inventory.NewObject(gvk, o, api.Location{}, nil)
+	obj, err := inventory.NewObject(gvk, o, api.Location{}, nil)
+	if pod, ok := o.(*corev1.Pod); ok && err == nil {
+		for _, ip := range pod.Status.PodIPs {
+			obj.PodIPs = append(obj.PodIPs, ip.IP)
+		}
+		if len(obj.PodIPs) == 0 && pod.Status.PodIP != "" {
+			obj.PodIPs = []string{pod.Status.PodIP}
+		}
+	}
+	return obj, err
 }
 
 // ownerKey identifies an object by UID.
@@ -229,12 +240,12 @@ var controllerKinds = map[schema.GroupKind]bool{
 // ReplicaSet of a Deployment is judged through the Deployment), keeping
 // the rest in listing order.
 func fold(lists [][]*inventory.Object) ([]*inventory.Object, int) {
-	scanned := map[ownerKey]bool{}
+	scanned := map[ownerKey]*inventory.Object{}
 	var all []*inventory.Object
 	for _, l := range lists {
 		for _, obj := range l {
 			if controllerKinds[obj.GroupKind()] {
-				scanned[string(obj.Meta.GetUID())] = true
+				scanned[string(obj.Meta.GetUID())] = obj
 			}
 			all = append(all, obj)
 		}
@@ -242,11 +253,28 @@ func fold(lists [][]*inventory.Object) ([]*inventory.Object, int) {
 	out := all[:0]
 	folded := 0
 	for _, o := range all {
-		if ref := metav1.GetControllerOf(o.Meta); ref != nil && scanned[string(ref.UID)] && o.Workload != nil {
+		if ref := metav1.GetControllerOf(o.Meta); ref != nil && scanned[string(ref.UID)] != nil && o.Workload != nil {
 			folded++
+			if o.GVK.Kind == "Pod" && len(o.PodIPs) > 0 {
+				top := topOwner(scanned[string(ref.UID)], scanned)
+				top.PodIPs = append(top.PodIPs, o.PodIPs...)
+			}
 			continue
 		}
 		out = append(out, o)
 	}
 	return out, folded
+}
+
+// topOwner follows controller references up through scanned controllers
+// (a ReplicaSet to its Deployment), at most a few steps.
+func topOwner(o *inventory.Object, scanned map[ownerKey]*inventory.Object) *inventory.Object {
+	for i := 0; i < 4; i++ {
+		ref := metav1.GetControllerOf(o.Meta)
+		if ref == nil || scanned[string(ref.UID)] == nil {
+			break
+		}
+		o = scanned[string(ref.UID)]
+	}
+	return o
 }

@@ -27,6 +27,10 @@ type Object struct {
 	Workload *workload.Workload
 	// Seq is the object's position in the inventory, a stable tie-breaker.
 	Seq int
+	// PodIPs are the addresses of the live pods the object stands for: a
+	// Pod's own (status.podIPs), or, for a controller, those of the pods
+	// folded into it. Nil for manifests.
+	PodIPs []string
 }
 
 // NewObject wraps a decoded object, computing its metadata accessor and workload.

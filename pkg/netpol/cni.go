@@ -73,12 +73,17 @@ func Profile(name string) (*CNI, error) {
 	if p, ok := Profiles[strings.ToLower(name)]; ok {
 		return p, nil
 	}
+	return nil, fmt.Errorf("unknown CNI profile %q: known profiles are %s", name, strings.Join(ProfileNames(), ", "))
+}
+
+// ProfileNames lists the known profiles in order.
+func ProfileNames() []string {
 	names := make([]string, 0, len(Profiles))
 	for n := range Profiles {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	return nil, fmt.Errorf("unknown CNI profile %q: known profiles are %s", name, strings.Join(names, ", "))
+	return names
 }
 
 // Source is the profile's sources in one line.
@@ -88,7 +93,9 @@ func (c *CNI) Source() string { return strings.Join(c.Sources, "; ") }
 // Call it before the first Check or Matrix.
 func (m *Model) SetCNI(c *CNI) { m.cni = c }
 
-// ipBlockVerdict is what an ipBlock peer answers for a pod peer.
+// ipBlockVerdict is what an ipBlock peer answers for a pod peer. A
+// workload stands for all its live pods: a block holding any of their
+// addresses matches it (some replica is reachable).
 func (m *Model) ipBlockVerdict(b *networkingv1.IPBlock, pod *Pod) Verdict {
 	if m.cni == nil {
 		return Depends

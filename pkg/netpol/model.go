@@ -99,7 +99,7 @@ func FromInventory(inv *inventory.Inventory) *Model {
 			policies = append(policies, x)
 		}
 		if w := o.Workload; w != nil {
-			p := &Pod{Namespace: o.Namespace(), Name: o.GVK.Kind + "/" + o.Name(), Labels: w.Labels()}
+			p := &Pod{Namespace: o.Namespace(), Name: o.GVK.Kind + "/" + o.Name(), Labels: w.Labels(), IPs: ParseIPs(o.PodIPs...)}
 			if w.Spec != nil {
 				p.HostNetwork = w.Spec.HostNetwork
 				for _, c := range w.Spec.Containers {
