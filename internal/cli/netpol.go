@@ -174,9 +174,13 @@ func writeEdgeGraph(w io.Writer, format string, es []edge) error {
 func (o *netpolOptions) explain(streams IO) *cobra.Command {
 	var files []string
 	cmd := &cobra.Command{
-		Use:     "explain SRC DST PORT[/PROTOCOL]",
-		Short:   "Explain one connection: which policies select each side and which rules decide",
-		Example: "  guardrail netpol explain shop/Deployment/frontend shop/StatefulSet/backend 8080 -f deploy/",
+		Use:   "explain SRC DST PORT[/PROTOCOL]",
+		Short: "Explain one connection: which policies select each side and which rules decide",
+		Long: `Explain answers one connection from a workload to a workload, or to a Service port
+(DST = NAMESPACE/Service/NAME): then each backend is judged on its target port, and where
+the Service port differs and the policies answer differently for it, the verdict depends on
+whether the CNI checks policies before or after the Service translation (--cni settles it).`,
+		Example: "  guardrail netpol explain shop/Deployment/frontend shop/StatefulSet/backend 8080 -f deploy/\n  guardrail netpol explain shop/Deployment/frontend shop/Service/backend 80 -f deploy/ --cni calico",
 		Args:    cobra.ExactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(files) == 0 && !o.live.enabled {
@@ -186,40 +190,42 @@ func (o *netpolOptions) explain(streams IO) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			src, dst := findPod(m, args[0]), findPod(m, args[1])
-			if src == nil || dst == nil {
-				return usageErr("unknown workload %q or %q: use NAMESPACE/KIND/NAME as `netpol matrix` prints it", args[0], args[1])
+			src := findPod(m, args[0])
+			dst, svc := findPod(m, args[1]), m.Service(args[1])
+			if src == nil || (dst == nil && svc == nil) {
+				return usageErr("unknown workload %q or %q: use NAMESPACE/KIND/NAME as `netpol matrix` prints it (NAMESPACE/Service/NAME for a Service)", args[0], args[1])
 			}
 			portStr, proto, _ := strings.Cut(args[2], "/")
 			port, err := strconv.Atoi(portStr)
 			if err != nil {
 				return usageErr("port %q: give a number", args[2])
 			}
-			e := m.Check(netpol.Connection{Src: src, Dst: dst, Port: int32(port), Protocol: corev1.Protocol(strings.ToUpper(proto))})
+			protocol := corev1.Protocol(strings.ToUpper(proto))
+			ew := &errWriter{w: streams.Out}
+			if svc != nil {
+				se, err := m.CheckService(src, svc, int32(port), protocol)
+				if err != nil {
+					return usageErr("%v", err)
+				}
+				if o.output == "json" {
+					return writeJSON(streams.Out, se)
+				}
+				ew.printf("%s -> %s %s: %s\n", src.ID(), svc.ID(), args[2], se.Verdict)
+				for _, b := range se.Backends {
+					ew.printf("  backend %s on target port %d: %s\n", b.Pod.ID(), b.TargetPort, b.Verdict)
+					printSides(ew, "    ", src, b.Pod, b.Explanation)
+				}
+				for _, n := range se.Notes {
+					ew.printf("  note: %s\n", n)
+				}
+				return ew.err
+			}
+			e := m.Check(netpol.Connection{Src: src, Dst: dst, Port: int32(port), Protocol: protocol})
 			if o.output == "json" {
 				return writeJSON(streams.Out, e)
 			}
-			ew := &errWriter{w: streams.Out}
 			ew.printf("%s -> %s %s: %s\n", src.ID(), dst.ID(), args[2], e.Verdict)
-			for _, s := range []struct {
-				name string
-				side netpol.Side
-			}{{"egress of " + src.ID(), e.Egress}, {"ingress of " + dst.ID(), e.Ingress}} {
-				if !s.side.Isolated {
-					ew.printf("  %s: not isolated (no policy selects it), allowed\n", s.name)
-					continue
-				}
-				ew.printf("  %s: isolated by %s: %s\n", s.name, strings.Join(s.side.Selecting, ", "), s.side.Verdict)
-				for _, b := range s.side.Because {
-					ew.printf("    allowed by %s\n", b)
-				}
-				if len(s.side.Because) == 0 {
-					ew.printf("    no rule of these policies allows it\n")
-				}
-			}
-			for _, n := range e.Notes {
-				ew.printf("  note: %s\n", n)
-			}
+			printSides(ew, "  ", src, dst, e)
 			return ew.err
 		},
 	}
@@ -227,13 +233,29 @@ func (o *netpolOptions) explain(streams IO) *cobra.Command {
 	return cmd
 }
 
-func findPod(m *netpol.Model, id string) *netpol.Pod {
-	for _, p := range m.Pods {
-		if p.ID() == id {
-			return p
+func findPod(m *netpol.Model, id string) *netpol.Pod { return m.Pod(id) }
+
+// printSides explains both directions of one pod-to-pod answer.
+func printSides(ew *errWriter, indent string, src, dst *netpol.Pod, e netpol.Explanation) {
+	for _, s := range []struct {
+		name string
+		side netpol.Side
+	}{{"egress of " + src.ID(), e.Egress}, {"ingress of " + dst.ID(), e.Ingress}} {
+		if !s.side.Isolated {
+			ew.printf("%s%s: not isolated (no policy selects it), allowed\n", indent, s.name)
+			continue
+		}
+		ew.printf("%s%s: isolated by %s: %s\n", indent, s.name, strings.Join(s.side.Selecting, ", "), s.side.Verdict)
+		for _, b := range s.side.Because {
+			ew.printf("%s  allowed by %s\n", indent, b)
+		}
+		if len(s.side.Because) == 0 {
+			ew.printf("%s  no rule of these policies allows it\n", indent)
 		}
 	}
-	return nil
+	for _, n := range e.Notes {
+		ew.printf("%snote: %s\n", indent, n)
+	}
 }
 
 func (o *netpolOptions) diff(streams IO) *cobra.Command {

@@ -171,3 +171,41 @@ spec:
 		t.Errorf("flannel: %q", v)
 	}
 }
+
+// TestNetpolExplainService: explain to a Service port judges the backend on
+// its target port (named, resolved on the pod) and reports the Service-port
+// question as open unless the profile settles it.
+func TestNetpolExplainService(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "m.yaml")
+	if err := os.WriteFile(f, []byte(netpolBase+netpolOpen+`---
+apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: shop}
+spec:
+  selector: {app: api}
+  ports: [{port: 80, targetPort: http}]
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{nil, []string{"shop/Deployment/web -> shop/Service/api 80: depends on the CNI", "backend shop/Deployment/api on target port 8080: depends on the CNI",
+			"policies give allow on target port 8080 but deny on Service port 80"}},
+		{[]string{"--cni", "calico"}, []string{"shop/Service/api 80: allow", "calico checks policies after the Service translation, on target port 8080"}},
+	} {
+		code, out, errOut := run(t, "", append([]string{"netpol", "explain", "shop/Deployment/web", "shop/Service/api", "80", "-f", f}, tc.args...)...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("%v: missing %q in:\n%s", tc.args, w, out)
+			}
+		}
+	}
+	if code, _, errOut := run(t, "", "netpol", "explain", "shop/Deployment/web", "shop/Service/api", "443", "-f", f); code != 2 || !strings.Contains(errOut, "has no port 443/TCP (it has 80/TCP)") {
+		t.Errorf("unknown Service port: exit %d: %s", code, errOut)
+	}
+}

@@ -34,12 +34,14 @@ type Model struct {
 	Pods       []*Pod
 	Namespaces map[string]map[string]string // name -> labels
 	Policies   []*networkingv1.NetworkPolicy
-	byNS       map[string][]namedPolicy
-	classOnce  sync.Once
-	classes    []*Class
-	byID       map[string]*Pod
-	selectors  sync.Map // *metav1.LabelSelector -> labels.Selector (nil when invalid)
-	cni        *CNI
+	// Services are connection targets for CheckService.
+	Services  []*Service
+	byNS      map[string][]namedPolicy
+	classOnce sync.Once
+	classes   []*Class
+	byID      map[string]*Pod
+	selectors sync.Map // *metav1.LabelSelector -> labels.Selector (nil when invalid)
+	cni       *CNI
 }
 
 // namedPolicy is a policy with its "namespace/name", built once rather
@@ -91,12 +93,15 @@ func FromInventory(inv *inventory.Inventory) *Model {
 	var pods []*Pod
 	nsLabels := map[string]map[string]string{}
 	var policies []*networkingv1.NetworkPolicy
+	var services []*Service
 	for _, o := range inv.Objects() {
 		switch x := o.Obj.(type) {
 		case *corev1.Namespace:
 			nsLabels[x.Name] = x.Labels
 		case *networkingv1.NetworkPolicy:
 			policies = append(policies, x)
+		case *corev1.Service:
+			services = append(services, &Service{Namespace: o.Namespace(), Name: x.Name, Selector: x.Spec.Selector, Ports: x.Spec.Ports})
 		}
 		if w := o.Workload; w != nil {
 			p := &Pod{Namespace: o.Namespace(), Name: o.GVK.Kind + "/" + o.Name(), Labels: w.Labels(), IPs: ParseIPs(o.PodIPs...)}
@@ -109,5 +114,7 @@ func FromInventory(inv *inventory.Inventory) *Model {
 			pods = append(pods, p)
 		}
 	}
-	return NewModel(pods, nsLabels, policies)
+	m := NewModel(pods, nsLabels, policies)
+	m.Services = services
+	return m
 }
