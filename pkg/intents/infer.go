@@ -19,8 +19,10 @@ type Inferred struct {
 }
 
 // Infer guesses intents from Services and the references to them in
-// workloads' environment: literal env values, ConfigMap keys an env var
-// names, and ConfigMaps loaded whole with envFrom. A reference is a
+// workloads' environment and configuration: literal env values, ConfigMap
+// keys an env var names, ConfigMaps loaded whole with envFrom, and the
+// files of ConfigMaps a container mounts (configMap and projected
+// volumes, only the keys mounted). A reference is a
 // Service host name ("api", "api.shop", "api.shop.svc",
 // "api.shop.svc.cluster.local"), alone or in a host:port or URL; a bare
 // name counts only in the Service's own namespace, and only as the whole
@@ -56,7 +58,7 @@ func Infer(inv *inventory.Inventory) []Inferred {
 	for _, o := range workloads {
 		ns := o.Namespace()
 		from := ns + "/" + o.GVK.Kind + "/" + o.Name()
-		for _, v := range envValues(o.Workload.Spec, ns, configMaps) {
+		for _, v := range configValues(o.Workload.Spec, ns, configMaps) {
 			for _, ref := range references(v.value) {
 				for _, s := range hosts[ref.host] {
 					if !s.qualified && (s.svc.Namespace != ns || !ref.explicit) {
@@ -97,11 +99,21 @@ func Infer(inv *inventory.Inventory) []Inferred {
 
 type envValue struct{ where, value string }
 
-// envValues lists the environment of every container with where it came from.
-func envValues(spec *corev1.PodSpec, ns string, configMaps map[string]map[string]string) []envValue {
+// configValues lists the environment and mounted ConfigMap files of every
+// container with where each came from.
+func configValues(spec *corev1.PodSpec, ns string, configMaps map[string]map[string]string) []envValue {
 	var out []envValue
+	mounted := mountedConfigMaps(spec)
 	cs := append(append([]corev1.Container{}, spec.InitContainers...), spec.Containers...)
 	for _, c := range cs {
+		for _, vm := range c.VolumeMounts {
+			for _, src := range mounted[vm.Name] {
+				data := configMaps[ns+"/"+src.Name]
+				for _, k := range mountedKeys(data, src.Items) {
+					out = append(out, envValue{fmt.Sprintf("container %s file %s/%s (ConfigMap %s key %s)", c.Name, strings.TrimSuffix(vm.MountPath, "/"), k.path, src.Name, k.key), data[k.key]})
+				}
+			}
+		}
 		for _, e := range c.Env {
 			switch {
 			case e.Value != "":
@@ -128,6 +140,45 @@ func envValues(spec *corev1.PodSpec, ns string, configMaps map[string]map[string
 			}
 		}
 	}
+	return out
+}
+
+// mountedConfigMaps maps each volume name to the ConfigMaps it carries.
+func mountedConfigMaps(spec *corev1.PodSpec) map[string][]corev1.ConfigMapProjection {
+	out := map[string][]corev1.ConfigMapProjection{}
+	for _, v := range spec.Volumes {
+		switch {
+		case v.ConfigMap != nil:
+			out[v.Name] = append(out[v.Name], corev1.ConfigMapProjection{LocalObjectReference: v.ConfigMap.LocalObjectReference, Items: v.ConfigMap.Items})
+		case v.Projected != nil:
+			for _, s := range v.Projected.Sources {
+				if s.ConfigMap != nil {
+					out[v.Name] = append(out[v.Name], *s.ConfigMap)
+				}
+			}
+		}
+	}
+	return out
+}
+
+type mountedKey struct{ key, path string }
+
+// mountedKeys are the keys a ConfigMap volume puts in files: the listed
+// items, or every key, in order.
+func mountedKeys(data map[string]string, items []corev1.KeyToPath) []mountedKey {
+	var out []mountedKey
+	if len(items) > 0 {
+		for _, it := range items {
+			if _, ok := data[it.Key]; ok {
+				out = append(out, mountedKey{it.Key, it.Path})
+			}
+		}
+		return out
+	}
+	for k := range data {
+		out = append(out, mountedKey{k, k})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
 	return out
 }
 
@@ -170,7 +221,8 @@ func references(v string) []reference {
 func Marshal(in []Inferred) []byte {
 	var b strings.Builder
 	b.WriteString("# Inferred by guardrail from Services and the references to them in workloads'\n")
-	b.WriteString("# environment and ConfigMaps. Review before use: a reference is not proof of a call.\n")
+	b.WriteString("# environment, ConfigMaps and mounted config files. Review before use: a reference is\n")
+	b.WriteString("# not proof of a call.\n")
 	b.WriteString("apiVersion: guardrail.dev/v1alpha1\nkind: Intents\nintents:\n")
 	if len(in) == 0 {
 		b.WriteString("  []\n")

@@ -22,6 +22,7 @@ func TestInferThenGenerate(t *testing.T) {
 	want := []string{
 		"shop/Deployment/api > data/Service/db 5432",     // envFrom ConfigMap DB_HOST
 		"shop/Deployment/frontend > shop/Service/api 80", // http://api/v1: bare name after a scheme
+		"shop/Deployment/reports > data/Service/db 5432", // mounted application.properties; its unmounted key names api
 		"shop/Deployment/worker > data/Service/db 5432",  // postgres://db.data:5432
 	} // not: "ask the api team" (free text), api.shop:9102 (no such Service port)
 	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
@@ -36,7 +37,10 @@ func TestInferThenGenerate(t *testing.T) {
 		t.Fatalf("%v\n%s", err, text)
 	}
 	p, errs := Resolve(f, "inferred.yaml", inv)
-	if len(errs) > 0 || len(p.Flows) != 3 {
+	if !strings.Contains(string(text), "# container reports file /etc/reports/app.properties (ConfigMap reports-config key application.properties) names db.data.svc:5432") {
+		t.Errorf("file evidence missing:\n%s", text)
+	}
+	if len(errs) > 0 || len(p.Flows) != 4 {
 		t.Fatalf("resolve: %v, %d flows", errs, len(p.Flows))
 	}
 	for _, m := range p.VerifyNetworkPolicies(nil, p.NetworkPolicies()) {
