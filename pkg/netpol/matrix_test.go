@@ -32,10 +32,12 @@ func randomModelReplicas(seed uint64, pods, namespaces, policies, replicas int) 
 		namespace := fmt.Sprintf("ns%d", r.IntN(namespaces))
 		labels := map[string]string{"app": app, "tier": []string{"web", "db", "cache"}[r.IntN(3)], "workload": fmt.Sprint(i)}
 		host := r.IntN(50) == 0
+		ports := []corev1.ContainerPort{{Name: "http", ContainerPort: 8080}, {Name: "metrics", ContainerPort: 9090}}
+		if r.IntN(10) == 0 {
+			ports = append(ports, corev1.ContainerPort{Name: "sig", ContainerPort: 3868, Protocol: corev1.ProtocolSCTP})
+		}
 		for k := 0; k < replicas; k++ {
-			ps = append(ps, &Pod{Namespace: namespace, Name: fmt.Sprintf("w%d-%d", i, k), Labels: labels, HostNetwork: host,
-				Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 8080}, {Name: "metrics", ContainerPort: 9090}, {Name: "sig", ContainerPort: 3868, Protocol: corev1.ProtocolSCTP}},
-				IPs:   randomIPs(r, host)})
+			ps = append(ps, &Pod{Namespace: namespace, Name: fmt.Sprintf("w%d-%d", i, k), Labels: labels, HostNetwork: host, Ports: ports, IPs: randomIPs(r, host)})
 		}
 	}
 	tcp, udp := corev1.ProtocolTCP, corev1.ProtocolUDP
@@ -221,5 +223,39 @@ func TestMatrixEqualsCheckUnderProfiles(t *testing.T) {
 			}
 		}
 		t.Logf("%s: %v", name, verdicts)
+	}
+}
+
+// BenchmarkMatrix10kPodsCalico is the same model under the calico profile,
+// where pods whose addresses fall in different ipBlocks fall into
+// different classes. "pod-cidr": every pod address in one pod CIDR, as in
+// a cluster; "spread": addresses over five ranges the random ipBlocks cut
+// apart (and some unknown), the worst case for the class count.
+func BenchmarkMatrix10kPodsCalico(b *testing.B) {
+	for _, spread := range []bool{false, true} {
+		name := map[bool]string{false: "pod-cidr", true: "spread"}[spread]
+		b.Run(name, func(b *testing.B) {
+			m := randomModelReplicas(42, 10000, 100, 1000, 10)
+			if !spread {
+				for i, p := range m.Pods {
+					if !p.HostNetwork {
+						p.IPs = []netip.Addr{netip.AddrFrom4([4]byte{10, 1, byte(i / 250), byte(i%250 + 1)})}
+					}
+				}
+			}
+			calico, _ := Profile("calico")
+			m.SetCNI(calico)
+			b.ResetTimer()
+			var cells int
+			for i := 0; i < b.N; i++ {
+				cells = len(m.Matrix())
+			}
+			b.StopTimer()
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			b.ReportMetric(float64(len(m.Classes())), "classes")
+			b.ReportMetric(float64(cells), "cells")
+			b.ReportMetric(float64(ms.HeapSys)/1e6, "MB-heap-sys")
+		})
 	}
 }
