@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
@@ -139,4 +140,125 @@ func orTCP(p corev1.Protocol) corev1.Protocol {
 		return corev1.ProtocolTCP
 	}
 	return p
+}
+
+// PortMistake is a policy port that names a Service port where the pods
+// listen on another (target) port.
+type PortMistake struct {
+	// Field is the port's path in the policy ("spec.ingress[0].ports[1].port").
+	Field    string
+	Port     int32
+	Protocol corev1.Protocol
+	Service  *Service
+	Target   int32
+}
+
+// ServicePortMistakes finds the numeric ports of np's rules that none of
+// the pods concerned declares (the selected pods for ingress, the pods the
+// peers select for egress) but that a Service in front of them exposes
+// with a different target port: plugins that check policies after the
+// Service translation, the usual ones, never see that port, so the rule
+// allows nothing.
+func (m *Model) ServicePortMistakes(np *networkingv1.NetworkPolicy) []PortMistake {
+	if len(m.Services) == 0 || !hasNumericPort(np) {
+		return nil
+	}
+	var out []PortMistake
+	check := func(field string, ports []networkingv1.NetworkPolicyPort, pods []*Pod) {
+		if len(pods) == 0 {
+			return
+		}
+		for j, p := range ports {
+			if p.Port == nil || p.Port.Type != intstr.Int || p.EndPort != nil {
+				continue
+			}
+			proto := orTCP(ptrProto(p.Protocol))
+			if declares(pods, p.Port.IntVal, proto) {
+				continue
+			}
+			if svc, target := m.serviceFront(pods, p.Port.IntVal, proto); svc != nil {
+				out = append(out, PortMistake{Field: fmt.Sprintf("%s.ports[%d].port", field, j), Port: p.Port.IntVal, Protocol: proto, Service: svc, Target: target})
+			}
+		}
+	}
+	var selected []*Pod
+	for _, p := range m.Pods {
+		if p.Namespace == np.Namespace && m.selects(&np.Spec.PodSelector, p.Labels) {
+			selected = append(selected, p)
+		}
+	}
+	for i, r := range np.Spec.Ingress {
+		check(fmt.Sprintf("spec.ingress[%d]", i), r.Ports, selected)
+	}
+	for i, r := range np.Spec.Egress {
+		if len(r.To) == 0 {
+			continue // every destination: no particular pods to compare with
+		}
+		var dst []*Pod
+		for _, p := range m.Pods {
+			if bySelector, _ := peersMatch(r.To, np.Namespace, p, m); bySelector {
+				dst = append(dst, p)
+			}
+		}
+		check(fmt.Sprintf("spec.egress[%d]", i), r.Ports, dst)
+	}
+	return out
+}
+
+// hasNumericPort reports whether any rule of np names a port by number.
+func hasNumericPort(np *networkingv1.NetworkPolicy) bool {
+	var ports []networkingv1.NetworkPolicyPort
+	for _, r := range np.Spec.Ingress {
+		ports = append(ports, r.Ports...)
+	}
+	for _, r := range np.Spec.Egress {
+		ports = append(ports, r.Ports...)
+	}
+	for _, p := range ports {
+		if p.Port != nil && p.Port.Type == intstr.Int {
+			return true
+		}
+	}
+	return false
+}
+
+func ptrProto(p *corev1.Protocol) corev1.Protocol {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// declares reports whether any of pods declares the container port.
+func declares(pods []*Pod, port int32, proto corev1.Protocol) bool {
+	for _, p := range pods {
+		for _, cp := range p.Ports {
+			if cp.ContainerPort == port && orTCP(cp.Protocol) == proto {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// serviceFront finds a Service backed by one of pods that exposes port
+// with a different target port on that backend.
+func (m *Model) serviceFront(pods []*Pod, port int32, proto corev1.Protocol) (*Service, int32) {
+	in := map[*Pod]bool{}
+	for _, p := range pods {
+		in[p] = true
+	}
+	for _, svc := range m.Services {
+		for _, sp := range svc.Ports {
+			if sp.Port != port || orTCP(sp.Protocol) != proto {
+				continue
+			}
+			for _, b := range m.backends(svc) {
+				if t, ok := targetPort(sp, b); ok && in[b] && t != port {
+					return svc, t
+				}
+			}
+		}
+	}
+	return nil, 0
 }
