@@ -1,6 +1,7 @@
 package intents
 
 import (
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -318,5 +319,45 @@ intents:
 	}
 	if !strings.Contains(strings.Join(all, "\n"), "shop/Deployment/worker -> 8.8.8.8 443/TCP: allowed but not declared") {
 		t.Errorf("widened CIDR not caught:\n%s", strings.Join(all, "\n"))
+	}
+}
+
+// TestIstioServiceEntriesForCIDRs: a TCP intent to a CIDR gets a
+// ServiceEntry in the caller's namespace, visible only there; UDP gets none.
+func TestIstioServiceEntriesForCIDRs(t *testing.T) {
+	res := manifest.NewLoader().Load([]string{"testdata/app.yaml"})
+	src := `apiVersion: guardrail.dev/v1alpha1
+kind: Intents
+intents:
+  - {from: shop/worker, to: "cidr:203.0.113.0/24", ports: ["443", "8443"]}
+  - {from: shop/api, to: "cidr:203.0.113.0/24", ports: ["443"]}
+  - {from: shop/api, to: "cidr:2001:db8::/32", ports: ["443", "53/UDP"]}
+`
+	f, err := Parse("ext.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, errs := Resolve(f, "ext.yaml", inventory.New(res.Objects))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	var got []string
+	for _, r := range p.Istio() {
+		if r["kind"] != "ServiceEntry" {
+			continue
+		}
+		md, spec := r["metadata"].(map[string]any), r["spec"].(map[string]any)
+		var ports []string
+		for _, pt := range spec["ports"].([]any) {
+			ports = append(ports, fmt.Sprint(pt.(map[string]any)["number"]))
+		}
+		got = append(got, fmt.Sprintf("%s/%s %v %v %s %v", md["namespace"], md["name"], spec["addresses"], ports, spec["resolution"], spec["exportTo"]))
+	}
+	want := []string{
+		"shop/guardrail-egress-2001-db8---32 [2001:db8::/32] [443] NONE [.]",
+		"shop/guardrail-egress-203-0-113-0-24 [203.0.113.0/24] [443 8443] NONE [.]",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("service entries:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -2,8 +2,13 @@ package intents
 
 import (
 	"fmt"
+	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
 )
 
 // Resource is a generated object outside k8s.io/api (Istio), as the map
@@ -74,6 +79,57 @@ func (p *Plan) Istio() []Resource {
 				"selector": map[string]any{"matchLabels": toAnyMap(e.Labels)},
 				"action":   "ALLOW",
 				"rules":    rules,
+			}})
+	}
+	return append(out, p.serviceEntries(meta)...)
+}
+
+// serviceEntries registers each CIDR the intents call, per source
+// namespace and visible only there, so the calls also work, and only they
+// are registered, when the mesh's outboundTrafficPolicy is REGISTRY_ONLY.
+// The sidecar does not proxy UDP, so UDP flows get none.
+func (p *Plan) serviceEntries(meta func(ns, name string) map[string]any) []Resource {
+	type key struct {
+		ns   string
+		cidr netip.Prefix
+	}
+	ports := map[key][]int32{}
+	var keys []key
+	for _, f := range p.External {
+		if f.Protocol != corev1.ProtocolTCP {
+			continue
+		}
+		k := key{f.From.Namespace, f.CIDR}
+		if _, ok := ports[k]; !ok {
+			keys = append(keys, k)
+		}
+		if !slices.Contains(ports[k], f.Port) {
+			ports[k] = append(ports[k], f.Port)
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].ns != keys[j].ns {
+			return keys[i].ns < keys[j].ns
+		}
+		return keys[i].cidr.String() < keys[j].cidr.String()
+	})
+	var out []Resource
+	for _, k := range keys {
+		slices.Sort(ports[k])
+		var ps []any
+		for _, n := range ports[k] {
+			ps = append(ps, map[string]any{"number": int(n), "name": fmt.Sprintf("tcp-%d", n), "protocol": "TCP"})
+		}
+		host := strings.NewReplacer(".", "-", ":", "-", "/", "-").Replace(k.cidr.String())
+		out = append(out, Resource{"apiVersion": "networking.istio.io/v1", "kind": "ServiceEntry",
+			"metadata": meta(k.ns, "guardrail-egress-"+host),
+			"spec": map[string]any{
+				"hosts":      []any{host + ".cidr.guardrail.invalid"},
+				"addresses":  []any{k.cidr.String()},
+				"ports":      ps,
+				"location":   "MESH_EXTERNAL",
+				"resolution": "NONE",
+				"exportTo":   []any{"."},
 			}})
 	}
 	return out
