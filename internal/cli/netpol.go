@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/netip"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,9 +18,10 @@ import (
 )
 
 type netpolOptions struct {
-	output string
-	cni    string
-	live   clusterOptions
+	output   string
+	cni      string
+	podCIDRs []string
+	live     clusterOptions
 }
 
 func newNetpolCommand(streams IO) *cobra.Command {
@@ -31,6 +33,7 @@ func newNetpolCommand(streams IO) *cobra.Command {
 	pf := cmd.PersistentFlags()
 	pf.StringVarP(&o.output, "output", "o", "table", "output: table, json, dot or mermaid (matrix)")
 	pf.StringVar(&o.cni, "cni", "", "CNI profile that settles the cases the specification leaves open: "+strings.Join(netpol.ProfileNames(), ", ")+" (default: report them as depends)")
+	pf.StringSliceVar(&o.podCIDRs, "pod-cidr", nil, "the cluster's pod CIDRs (with --cni calico): ipBlocks holding a whole pod CIDR match workload templates, ipBlocks outside every pod CIDR do not")
 	// --cluster: matrix and explain read the live cluster; diff compares it with it after NEW.
 	o.live.addFlags(pf)
 	cmd.AddCommand(o.matrix(streams), o.explain(streams), o.diff(streams), o.generate(streams), o.intents(streams))
@@ -44,11 +47,36 @@ func (o *netpolOptions) model(ctx context.Context, paths []string, streams IO) (
 	if err != nil {
 		return nil, err
 	}
+	cidrs, err := o.podCIDRPrefixes(cni)
+	if err != nil {
+		return nil, err
+	}
 	m, err := o.load(ctx, paths, streams)
 	if err == nil {
 		m.SetCNI(cni)
+		m.SetPodCIDRs(cidrs)
 	}
 	return m, err
+}
+
+// podCIDRPrefixes parses --pod-cidr, which only means something when the
+// profile matches ipBlocks against pod addresses.
+func (o *netpolOptions) podCIDRPrefixes(cni *netpol.CNI) ([]netip.Prefix, error) {
+	if len(o.podCIDRs) == 0 {
+		return nil, nil
+	}
+	if cni == nil || cni.IPBlock != netpol.IPBlockByAddress {
+		return nil, usageErr("--pod-cidr needs a profile whose ipBlocks match pod addresses (--cni calico)")
+	}
+	var out []netip.Prefix
+	for _, c := range o.podCIDRs {
+		p, err := netip.ParsePrefix(strings.TrimSpace(c))
+		if err != nil {
+			return nil, usageErr("--pod-cidr %q: %v (write 10.244.0.0/16 or fd00:10:244::/56)", c, err)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 func (o *netpolOptions) load(ctx context.Context, paths []string, streams IO) (*netpol.Model, error) {

@@ -209,3 +209,48 @@ spec:
 		t.Errorf("unknown Service port: exit %d: %s", code, errOut)
 	}
 }
+
+// TestNetpolPodCIDR: with --pod-cidr, calico's by-address ipBlocks settle
+// the internet-only egress rule for workload templates.
+func TestNetpolPodCIDR(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "m.yaml")
+	if err := os.WriteFile(f, []byte(netpolBase+`---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web-internet-only, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  policyTypes: [Egress]
+  egress:
+  - to: [{ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/8]}}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: db, namespace: data}
+spec:
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      containers: [{name: db, image: "db:1", ports: [{containerPort: 5432}]}]
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{nil, 0, "data/Deployment/db 5432: depends on the CNI"},
+		{[]string{"--cni", "calico"}, 0, "data/Deployment/db 5432: depends on the CNI"},
+		{[]string{"--cni", "calico", "--pod-cidr", "10.244.0.0/16"}, 0, "data/Deployment/db 5432: deny"},
+		{[]string{"--cni", "calico", "--pod-cidr", "172.16.0.0/16"}, 0, "data/Deployment/db 5432: allow"},
+		{[]string{"--pod-cidr", "10.244.0.0/16"}, 2, "--pod-cidr needs a profile whose ipBlocks match pod addresses"},
+		{[]string{"--cni", "calico", "--pod-cidr", "10.244.0.0"}, 2, `--pod-cidr "10.244.0.0"`},
+	} {
+		code, out, errOut := run(t, "", append([]string{"netpol", "explain", "shop/Deployment/web", "data/Deployment/db", "5432", "-f", f}, tc.args...)...)
+		if code != tc.code || !strings.Contains(out+errOut, tc.want) {
+			t.Errorf("%v: exit %d, want %d and %q:\n%s%s", tc.args, code, tc.code, tc.want, out, errOut)
+		}
+	}
+}

@@ -105,13 +105,64 @@ func (m *Model) ipBlockVerdict(b *networkingv1.IPBlock, pod *Pod) Verdict {
 		return Deny
 	case IPBlockByAddress:
 		if len(pod.IPs) == 0 {
-			return Depends
+			return m.ipBlockVersusPodCIDRs(b)
 		}
 		for _, ip := range pod.IPs {
 			if ipBlockContains(b, ip) {
 				return Allow
 			}
 		}
+		return Deny
+	}
+	return Depends
+}
+
+// SetPodCIDRs tells the model where pods without a known address (workload
+// templates) get theirs, so that under a profile whose ipBlocks match pods
+// by address a block holding a whole pod CIDR matches them and a block
+// disjoint from every pod CIDR does not. Call it before the first Matrix.
+func (m *Model) SetPodCIDRs(cidrs []netip.Prefix) { m.podCIDRs = cidrs }
+
+// ipBlockVersusPodCIDRs judges an ipBlock for a pod whose address is only
+// known to lie in one of the pod CIDRs.
+func (m *Model) ipBlockVersusPodCIDRs(b *networkingv1.IPBlock) Verdict {
+	if len(m.podCIDRs) == 0 {
+		return Depends
+	}
+	blk, err := netip.ParsePrefix(strings.TrimSpace(b.CIDR))
+	if err != nil {
+		return Deny // an invalid block matches nothing; the API server rejects it anyway
+	}
+	var excepts []netip.Prefix
+	for _, e := range b.Except {
+		if p, err := netip.ParsePrefix(strings.TrimSpace(e)); err == nil {
+			excepts = append(excepts, p.Masked())
+		}
+	}
+	blk = blk.Masked()
+	disjoint := true
+	for _, pc := range m.podCIDRs {
+		if !blk.Overlaps(pc) {
+			continue
+		}
+		covered, cut := blk.Bits() <= pc.Bits(), false
+		for _, e := range excepts {
+			switch {
+			case e.Overlaps(pc) && e.Bits() <= pc.Bits():
+				cut = true // the except holds the whole pod CIDR
+			case e.Overlaps(pc):
+				covered = false
+			}
+		}
+		if cut {
+			continue
+		}
+		if covered {
+			return Allow // every address of this pod CIDR is in the block
+		}
+		disjoint = false
+	}
+	if disjoint {
 		return Deny
 	}
 	return Depends

@@ -185,9 +185,18 @@ func BenchmarkMatrix10kPods(b *testing.B) {
 // they claim to: cilium settles every ipBlock-for-a-pod case, flannel
 // allows everything.
 func TestMatrixEqualsCheckUnderProfiles(t *testing.T) {
+	type variant struct {
+		cni   *CNI
+		cidrs []netip.Prefix
+	}
+	variants := map[string]variant{"calico+pod-cidr": {Profiles["calico"], []netip.Prefix{netip.MustParsePrefix("10.0.0.0/9"), netip.MustParsePrefix("fd00::/64")}}}
 	for name, cni := range Profiles {
+		variants[name] = variant{cni, nil}
+	}
+	for name, v := range variants {
 		m := randomModelReplicas(7, 200, 6, 40, 2)
-		m.SetCNI(cni)
+		m.SetCNI(v.cni)
+		m.SetPodCIDRs(v.cidrs)
 		verdicts := map[Verdict]int{}
 		for _, c := range m.Matrix() {
 			for _, pv := range c.Ports {

@@ -42,6 +42,7 @@ type Model struct {
 	byID      map[string]*Pod
 	selectors sync.Map // *metav1.LabelSelector -> labels.Selector (nil when invalid)
 	cni       *CNI
+	podCIDRs  []netip.Prefix
 }
 
 // namedPolicy is a policy with its "namespace/name", built once rather

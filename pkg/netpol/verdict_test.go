@@ -197,3 +197,43 @@ func TestCalicoProfile(t *testing.T) {
 		t.Errorf("no profile, host network: %v, want depends", got)
 	}
 }
+
+// TestIPBlockVersusPodCIDRs: under calico, a pod without an address lies
+// somewhere in the pod CIDRs: a block holding a whole pod CIDR matches it,
+// a block outside all of them (or excepting them) does not, the rest is open.
+func TestIPBlockVersusPodCIDRs(t *testing.T) {
+	calico, _ := Profile("calico")
+	m := NewModel(nil, nil, nil)
+	m.SetCNI(calico)
+	tmpl := &Pod{Namespace: "x", Name: "Deployment/t"}
+	if v := m.ipBlockVerdict(&networkingv1.IPBlock{CIDR: "0.0.0.0/0"}, tmpl); v != Depends {
+		t.Errorf("no pod CIDRs: %v, want depends", v)
+	}
+	m.SetPodCIDRs([]netip.Prefix{netip.MustParsePrefix("10.244.0.0/16"), netip.MustParsePrefix("fd00:10:244::/56")})
+	for _, tc := range []struct {
+		cidr   string
+		except []string
+		want   Verdict
+	}{
+		{"0.0.0.0/0", nil, Allow},
+		{"10.0.0.0/8", nil, Allow},
+		{"10.244.0.0/16", nil, Allow},
+		{"0.0.0.0/0", []string{"10.0.0.0/8"}, Deny},                  // the internet-only egress rule
+		{"0.0.0.0/0", []string{"10.0.0.0/8", "172.16.0.0/12"}, Deny}, //
+		{"203.0.113.0/24", nil, Deny},                                // outside every pod CIDR
+		{"10.244.3.0/24", nil, Depends},                              // part of the pod CIDR
+		{"10.0.0.0/8", []string{"10.244.7.0/24"}, Depends},           // a hole in the pod CIDR
+		{"::/0", nil, Allow},                                         // the IPv6 pod CIDR
+		{"::/0", []string{"fd00::/8"}, Deny},                         //
+		{"2001:db8::/32", nil, Deny},                                 //
+	} {
+		if v := m.ipBlockVerdict(&networkingv1.IPBlock{CIDR: tc.cidr, Except: tc.except}, tmpl); v != tc.want {
+			t.Errorf("%s except %v: %v, want %v", tc.cidr, tc.except, v, tc.want)
+		}
+	}
+	// A pod with a known address is still judged by it.
+	live := &Pod{Namespace: "x", Name: "Pod/p", IPs: ParseIPs("10.244.3.9")}
+	if v := m.ipBlockVerdict(&networkingv1.IPBlock{CIDR: "10.244.3.0/24"}, live); v != Allow {
+		t.Errorf("live pod: %v, want allow", v)
+	}
+}
