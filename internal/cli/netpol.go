@@ -114,14 +114,23 @@ type edge struct {
 	Verdict  string
 }
 
+// edges lists every workload pair of every class pair: workloads that
+// policies treat alike share a class, and each of them is a row.
 func edges(m *netpol.Model) []edge {
 	var out []edge
 	for _, c := range m.Matrix() {
 		for _, pv := range c.Ports {
-			if pv.Verdict == netpol.Deny {
-				continue
+			for _, s := range c.Src.Pods {
+				for _, d := range c.Dst.Pods {
+					v := pv.Verdict
+					if s == d {
+						v = netpol.Allow // a pod reaches itself
+					}
+					if v != netpol.Deny {
+						out = append(out, edge{Src: s.ID(), Dst: d.ID(), Port: pv.Port, Protocol: pv.Protocol, Verdict: v.String()})
+					}
+				}
 			}
-			out = append(out, edge{Src: c.Src.Rep.ID(), Dst: c.Dst.Rep.ID(), Port: pv.Port, Protocol: pv.Protocol, Verdict: pv.Verdict.String()})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {

@@ -254,3 +254,43 @@ spec:
 		}
 	}
 }
+
+// TestNetpolMatrixListsEveryWorkloadOfAClass: two workloads with the same
+// labels and ports share a class; both must appear in the matrix.
+func TestNetpolMatrixListsEveryWorkloadOfAClass(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "m.yaml")
+	twin := `---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: NAME, namespace: shop}
+spec:
+  selector: {matchLabels: {app: twin}}
+  template:
+    metadata: {labels: {app: twin}}
+    spec:
+      containers: [{name: c, image: "c:1", ports: [{containerPort: 9000}]}]
+`
+	if err := os.WriteFile(f, []byte(netpolBase+strings.ReplaceAll(twin, "NAME", "twin-a")+strings.ReplaceAll(twin, "NAME", "twin-b")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run(t, "", "netpol", "matrix", f, "-o", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var es []edge
+	if err := json.Unmarshal([]byte(out), &es); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, e := range es {
+		seen[e.Src] = true
+		if e.Dst != e.Src && strings.HasPrefix(e.Dst, "shop/") {
+			t.Errorf("the namespace denies all ingress, yet %s -> %s %d is listed", e.Src, e.Dst, e.Port)
+		}
+	}
+	for _, w := range []string{"shop/Deployment/twin-a", "shop/Deployment/twin-b", "shop/Deployment/web", "shop/Deployment/api"} {
+		if !seen[w] {
+			t.Errorf("%s missing from the matrix:\n%s", w, out)
+		}
+	}
+}
