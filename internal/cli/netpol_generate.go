@@ -32,7 +32,9 @@ principals are the callers' service accounts.
 Before printing, the reachability engine checks that the generated set, together
 with the policies already in the manifests, allows exactly the intents and DNS:
 every other pair and port touching the namespaces involved, and the internet, must
-be denied. Differences are listed on stderr and make the command exit 1.`,
+be denied. Differences are listed on stderr and make the command exit 1. With --cni the
+check answers as that plugin does (for example, under calico a host-network workload is
+node traffic that pod selectors do not match).`,
 		Example: "  guardrail netpol generate -i examples/intents.yaml examples/shop > policies.yaml",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -53,8 +55,13 @@ be denied. Differences are listed on stderr and make the command exit 1.`,
 					return &exitError{code: ExitError, err: p}
 				}
 			}
+			cni, err := o.profile()
+			if err != nil {
+				return err
+			}
 			inv := inventory.New(res.Objects)
 			plan, errs := intents.Resolve(f, intentsFile, inv)
+			plan.CNI = cni
 			for _, e := range errs {
 				fmt.Fprintln(streams.Err, "error:", e)
 			}

@@ -2,6 +2,7 @@ package intents
 
 import (
 	"fmt"
+	"github.com/guardrail-k8s/guardrail/pkg/netpol"
 	"net/netip"
 	"sort"
 	"strconv"
@@ -56,6 +57,9 @@ type Plan struct {
 	TrustDomain string
 	// Namespaces holds the labels of Namespace objects in the manifests.
 	Namespaces map[string]map[string]string
+	// CNI is the plugin profile verification answers under (nil: open
+	// cases stay "depends" and are reported).
+	CNI *netpol.CNI
 }
 
 // Resolve matches every intent to workloads and container ports. A bad

@@ -62,6 +62,7 @@ func (p *Plan) VerifyNetworkPolicies(existing, generated []*networkingv1.Network
 		byPod[pod] = e
 	}
 	m := netpol.NewModel(pods, p.Namespaces, append(append([]*networkingv1.NetworkPolicy{}, existing...), generated...))
+	m.SetCNI(p.CNI)
 	declared := map[string]bool{}
 	key := func(a, b *Endpoint, port int32, proto corev1.Protocol) string {
 		return fmt.Sprintf("%s>%s>%d/%s", a.ID(), b.ID(), port, proto)
