@@ -156,7 +156,7 @@ type Stream struct {
 	e    *Engine
 	slim bool
 	mu   sync.Mutex
-	done []pending
+	done [][]pending // per-object findings, in chunks: no regrowth of one large slice
 	t    tally
 }
 
@@ -193,7 +193,9 @@ func (s *Stream) Add(o *inventory.Object) {
 		o.Slim(s.e.keepPSS)
 	}
 	s.mu.Lock()
-	s.done = append(s.done, out...)
+	if len(out) > 0 {
+		s.done = append(s.done, out)
+	}
 	s.t.merge(t)
 	s.mu.Unlock()
 }
@@ -208,13 +210,19 @@ func (s *Stream) Finish(inv *inventory.Inventory) *Result {
 	for _, o := range inv.Objects() {
 		in[o] = true
 	}
-	kept := s.done[:0]
-	for _, p := range s.done {
-		if in[p.obj] {
-			kept = append(kept, p)
+	n := 0
+	for _, c := range s.done {
+		n += len(c)
+	}
+	kept := make([]pending, 0, n+n/4)
+	for _, c := range s.done {
+		for _, p := range c {
+			if in[p.obj] {
+				kept = append(kept, p)
+			}
 		}
 	}
-	s.done = kept
+	s.done = nil
 	// Cross-object rules read the inventory only through its indexes and
 	// once-computed memos, so objects are judged in parallel.
 	objs := inv.Objects()
@@ -236,15 +244,15 @@ func (s *Stream) Finish(inv *inventory.Inventory) *Result {
 	}
 	wg.Wait()
 	for w := range parts {
-		s.done = append(s.done, parts[w]...)
+		kept = append(kept, parts[w]...)
 		if tallies[w].checks != nil {
 			s.t.merge(tallies[w])
 		}
 	}
 	for _, r := range e.evalNamespaces(inv, &s.t) {
-		s.done = append(s.done, pending{obj: r.obj, f: e.finding(r)})
+		kept = append(kept, pending{obj: r.obj, f: e.finding(r)})
 	}
-	return e.finish(s.done, s.t)
+	return e.finish(kept, s.t)
 }
 
 // raw is a violation with the rule and object it belongs to.
@@ -339,13 +347,12 @@ func (e *Engine) finding(r raw) api.Finding {
 
 // finish orders the findings, applies the baseline and summarises.
 func (e *Engine) finish(ps []pending, t tally) *Result {
-	res := &Result{Rules: rules.Infos(e.rules)}
-	sortPending(ps)
+	res := &Result{Rules: rules.Infos(e.rules), Findings: make([]api.Finding, 0, len(ps))}
 	var baselined map[string]int
 	if e.baseline != nil {
 		baselined = e.baseline.counts()
 	}
-	for i := range ps {
+	for _, i := range sortPending(ps) {
 		f := ps[i].f
 		if f.Suppressed == nil && baselined[f.Fingerprint] > 0 {
 			baselined[f.Fingerprint]--
@@ -361,14 +368,19 @@ func (e *Engine) finish(ps []pending, t tally) *Result {
 	return res
 }
 
-// sortPending orders findings by input position of their object, then
+// sortPending returns the order of the findings: by input position of their object, then
 // severity (most urgent first), line and rule, so output is deterministic
 // whatever the evaluation order.
-func sortPending(ps []pending) {
-	sort.SliceStable(ps, func(i, j int) bool {
-		a, b := &ps[i].f, &ps[j].f
-		if ps[i].obj.Seq != ps[j].obj.Seq {
-			return ps[i].obj.Seq < ps[j].obj.Seq
+func sortPending(ps []pending) []int32 {
+	order := make([]int32, len(ps)) // findings are large: sort their indexes
+	for i := range order {
+		order[i] = int32(i)
+	}
+	sort.SliceStable(order, func(i, j int) bool {
+		pi, pj := &ps[order[i]], &ps[order[j]]
+		a, b := &pi.f, &pj.f
+		if pi.obj.Seq != pj.obj.Seq {
+			return pi.obj.Seq < pj.obj.Seq
 		}
 		if a.Severity != b.Severity {
 			return a.Severity > b.Severity
@@ -381,6 +393,7 @@ func sortPending(ps []pending) {
 		}
 		return a.Message < b.Message
 	})
+	return order
 }
 
 func (e *Engine) toFinding(r raw) api.Finding {

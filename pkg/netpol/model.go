@@ -43,6 +43,9 @@ type Model struct {
 	selectors sync.Map // *metav1.LabelSelector -> labels.Selector (nil when invalid)
 	cni       *CNI
 	podCIDRs  []netip.Prefix
+	// translatedOnce guards translated, the Service ports with a different target.
+	translatedOnce sync.Once
+	translated     map[portKey]bool
 }
 
 // namedPolicy is a policy with its "namespace/name", built once rather

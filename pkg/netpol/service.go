@@ -160,20 +160,25 @@ type PortMistake struct {
 // Service translation, the usual ones, never see that port, so the rule
 // allows nothing.
 func (m *Model) ServicePortMistakes(np *networkingv1.NetworkPolicy) []PortMistake {
-	if len(m.Services) == 0 || !hasNumericPort(np) {
-		return nil
-	}
+	translated := m.translatedPorts()
 	var out []PortMistake
-	check := func(field string, ports []networkingv1.NetworkPolicyPort, pods []*Pod) {
-		if len(pods) == 0 {
-			return
-		}
+	// check looks at the rule's numeric ports that some Service translates;
+	// only then are the pods concerned worked out.
+	check := func(field string, ports []networkingv1.NetworkPolicyPort, podsOf func() []*Pod) {
+		var pods []*Pod
+		resolved := false
 		for j, p := range ports {
 			if p.Port == nil || p.Port.Type != intstr.Int || p.EndPort != nil {
 				continue
 			}
 			proto := orTCP(ptrProto(p.Protocol))
-			if declares(pods, p.Port.IntVal, proto) {
+			if !translated[portKey{p.Port.IntVal, proto}] {
+				continue
+			}
+			if !resolved {
+				pods, resolved = podsOf(), true
+			}
+			if len(pods) == 0 || declares(pods, p.Port.IntVal, proto) {
 				continue
 			}
 			if svc, target := m.serviceFront(pods, p.Port.IntVal, proto); svc != nil {
@@ -181,11 +186,14 @@ func (m *Model) ServicePortMistakes(np *networkingv1.NetworkPolicy) []PortMistak
 			}
 		}
 	}
-	var selected []*Pod
-	for _, p := range m.Pods {
-		if p.Namespace == np.Namespace && m.selects(&np.Spec.PodSelector, p.Labels) {
-			selected = append(selected, p)
+	selected := func() []*Pod {
+		var out []*Pod
+		for _, p := range m.Pods {
+			if p.Namespace == np.Namespace && m.selects(&np.Spec.PodSelector, p.Labels) {
+				out = append(out, p)
+			}
 		}
+		return out
 	}
 	for i, r := range np.Spec.Ingress {
 		check(fmt.Sprintf("spec.ingress[%d]", i), r.Ports, selected)
@@ -194,32 +202,39 @@ func (m *Model) ServicePortMistakes(np *networkingv1.NetworkPolicy) []PortMistak
 		if len(r.To) == 0 {
 			continue // every destination: no particular pods to compare with
 		}
-		var dst []*Pod
-		for _, p := range m.Pods {
-			if bySelector, _ := peersMatch(r.To, np.Namespace, p, m); bySelector {
-				dst = append(dst, p)
+		check(fmt.Sprintf("spec.egress[%d]", i), r.Ports, func() []*Pod {
+			var dst []*Pod
+			for _, p := range m.Pods {
+				if bySelector, _ := peersMatch(r.To, np.Namespace, p, m); bySelector {
+					dst = append(dst, p)
+				}
 			}
-		}
-		check(fmt.Sprintf("spec.egress[%d]", i), r.Ports, dst)
+			return dst
+		})
 	}
 	return out
 }
 
-// hasNumericPort reports whether any rule of np names a port by number.
-func hasNumericPort(np *networkingv1.NetworkPolicy) bool {
-	var ports []networkingv1.NetworkPolicyPort
-	for _, r := range np.Spec.Ingress {
-		ports = append(ports, r.Ports...)
-	}
-	for _, r := range np.Spec.Egress {
-		ports = append(ports, r.Ports...)
-	}
-	for _, p := range ports {
-		if p.Port != nil && p.Port.Type == intstr.Int {
-			return true
+type portKey struct {
+	port  int32
+	proto corev1.Protocol
+}
+
+// translatedPorts are the Service ports whose target is a name or another
+// number, computed once per model.
+func (m *Model) translatedPorts() map[portKey]bool {
+	m.translatedOnce.Do(func() {
+		m.translated = map[portKey]bool{}
+		for _, svc := range m.Services {
+			for _, sp := range svc.Ports {
+				t := sp.TargetPort
+				if (t.Type == intstr.String && t.StrVal != "") || (t.Type == intstr.Int && t.IntVal != 0 && t.IntVal != sp.Port) {
+					m.translated[portKey{sp.Port, orTCP(sp.Protocol)}] = true
+				}
+			}
 		}
-	}
-	return false
+	})
+	return m.translated
 }
 
 func ptrProto(p *corev1.Protocol) corev1.Protocol {

@@ -1,8 +1,8 @@
 package netpol
 
 import (
-	"fmt"
 	"net/netip"
+	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -130,7 +130,7 @@ func (m *Model) side(pod *Pod, egress bool, ruleVerdict func(*networkingv1.Netwo
 		for i := 0; i < n; i++ {
 			if v := ruleVerdict(np, i); v != Deny {
 				s.Verdict = either(s.Verdict, v)
-				s.Because = append(s.Because, fmt.Sprintf("%s %s[%d] (%s)", named.id, dir, i, v))
+				s.Because = append(s.Because, named.id+" "+dir+"["+strconv.Itoa(i)+"] ("+v.String()+")")
 			}
 		}
 	}
