@@ -1,9 +1,9 @@
 package cli
 
 import (
-	"io/fs"
-	"path/filepath"
 	"runtime/debug"
+
+	"github.com/guardrail-k8s/guardrail/pkg/manifest"
 )
 
 // tuneMemory sets a soft memory limit scaled to the input, unless the user
@@ -16,19 +16,6 @@ func tuneMemory(paths []string, getenv func(string) string) {
 	if getenv != nil && getenv("GOMEMLIMIT") != "" {
 		return
 	}
-	var total int64
-	for _, p := range paths {
-		if p == "-" {
-			continue
-		}
-		filepath.WalkDir(p, func(_ string, d fs.DirEntry, err error) error {
-			if err == nil && !d.IsDir() {
-				if info, err := d.Info(); err == nil {
-					total += info.Size()
-				}
-			}
-			return nil
-		})
-	}
+	total := manifest.InputSize(paths) // only what the scan reads, not binaries beside it
 	debug.SetMemoryLimit(max(110<<20, total*11/2))
 }

@@ -187,14 +187,8 @@ func (ld *Loader) produce(paths []string, jobs chan<- job) int {
 				emit(path, nil, fmt.Errorf("cannot read: %w", unwrapPath(err)))
 				return nil
 			}
-			if d.IsDir() {
-				if path != p && strings.HasPrefix(d.Name(), ".") {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if !manifestExt(path) || strings.HasPrefix(d.Name(), ".") {
-				return nil // dot-files (.guardrail.yaml, editor files) are not manifests
+			if read, err := reads(p, path, d); !read {
+				return err
 			}
 			data, err := ld.readFile(path)
 			emit(path, data, err)
@@ -202,6 +196,47 @@ func (ld *Loader) produce(paths []string, jobs chan<- job) int {
 		})
 	}
 	return fileIdx
+}
+
+// reads says whether a walk of root reads the entry at path: manifests
+// (.yaml, .yml, .json) that are not dot-files (.guardrail.yaml, editor
+// files), outside dot-directories; err is filepath.SkipDir for those.
+func reads(root, path string, d fs.DirEntry) (read bool, err error) {
+	if d.IsDir() {
+		if path != root && strings.HasPrefix(d.Name(), ".") {
+			return false, filepath.SkipDir
+		}
+		return false, nil
+	}
+	return manifestExt(path) && !strings.HasPrefix(d.Name(), "."), nil
+}
+
+// InputSize is the number of bytes Load reads from paths ("-" counts as 0):
+// directories count only the files a scan reads.
+func InputSize(paths []string) int64 {
+	var total int64
+	for _, p := range paths {
+		if p == "-" {
+			continue
+		}
+		if info, err := os.Stat(p); err == nil && !info.IsDir() {
+			total += info.Size()
+			continue
+		}
+		_ = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return nil
+			}
+			read, skip := reads(p, path, d)
+			if read {
+				if info, err := d.Info(); err == nil {
+					total += info.Size()
+				}
+			}
+			return skip
+		})
+	}
+	return total
 }
 
 func manifestExt(path string) bool {
