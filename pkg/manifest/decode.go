@@ -176,7 +176,7 @@ func toTyped(gvk schema.GroupVersionKind, m map[string]any) (runtime.Object, []f
 		return &unstructured.Unstructured{Object: own(m).(map[string]any)}, nil
 	}
 	d := typedDecoder{}
-	if err := d.decode(m, reflect.ValueOf(typed).Elem(), ""); err != nil {
+	if err := d.decode(m, reflect.ValueOf(typed).Elem()); err != nil {
 		return &unstructured.Unstructured{Object: own(m).(map[string]any)}, []fieldProblem{{field: fieldOf(err), msg: "does not match the " + gvk.Kind + " schema: " + err.Error(),
 			hint: "fix the field type; the object is checked only by rules that read raw objects"}}
 	}

@@ -20,6 +20,7 @@ import (
 // expensive step of a scan.
 type typedDecoder struct {
 	unknown []string
+	stack   []pathElem // where decode is, for messages
 }
 
 // structPlan maps JSON names to fields, with inline fields flattened.
@@ -64,8 +65,46 @@ func addFields(p *structPlan, t reflect.Type, prefix []int) {
 	}
 }
 
-// decode fills dv (settable, zero) from sv; path names dv for messages.
-func (d *typedDecoder) decode(sv any, dv reflect.Value, path string) error {
+// pathElem is one step of the path to the value being decoded: a field
+// name, a map key (mapKey) or a list index (key ""). The decoder keeps the
+// steps on a stack and prints them only for a message: most decodes
+// succeed, and concatenating every field's path was a large share of the
+// decoder's garbage.
+type pathElem struct {
+	key    string
+	index  int
+	mapKey bool
+}
+
+// path renders the current path ("spec.containers[0].image").
+func (d *typedDecoder) path() string {
+	var b strings.Builder
+	for _, e := range d.stack {
+		switch {
+		case e.mapKey:
+			b.WriteString("[" + e.key + "]")
+		case e.key == "":
+			b.WriteString("[" + strconv.Itoa(e.index) + "]")
+		default:
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(e.key)
+		}
+	}
+	return b.String()
+}
+
+// descend decodes sv into dv one step down the path.
+func (d *typedDecoder) descend(e pathElem, sv any, dv reflect.Value) error {
+	d.stack = append(d.stack, e)
+	err := d.decode(sv, dv)
+	d.stack = d.stack[:len(d.stack)-1]
+	return err
+}
+
+// decode fills dv (settable, zero) from sv; d.stack names dv for messages.
+func (d *typedDecoder) decode(sv any, dv reflect.Value) error {
 	if sv == nil {
 		return nil // the destination is already zero
 	}
@@ -73,22 +112,22 @@ func (d *typedDecoder) decode(sv any, dv reflect.Value, path string) error {
 	switch dt.Kind() {
 	case reflect.Map, reflect.Slice, reflect.Pointer, reflect.Struct, reflect.Interface:
 	default:
-		return d.simple(sv, dv, path)
+		return d.simple(sv, dv)
 	}
 	if reflect.PointerTo(dt).Implements(jsonUnmarshalerTy) {
 		data, err := json.Marshal(sv)
 		if err != nil {
-			return fmt.Errorf("%s: %v", path, err)
+			return fmt.Errorf("%s: %v", d.path(), err)
 		}
 		if err := dv.Addr().Interface().(json.Unmarshaler).UnmarshalJSON(data); err != nil {
-			return fmt.Errorf("%s: %v", path, err)
+			return fmt.Errorf("%s: %v", d.path(), err)
 		}
 		return nil
 	}
 	switch dt.Kind() {
 	case reflect.Pointer:
 		nv := reflect.New(dt.Elem())
-		if err := d.decode(sv, nv.Elem(), path); err != nil {
+		if err := d.decode(sv, nv.Elem()); err != nil {
 			return err
 		}
 		dv.Set(nv)
@@ -99,7 +138,7 @@ func (d *typedDecoder) decode(sv any, dv reflect.Value, path string) error {
 	case reflect.Struct:
 		m, ok := sv.(map[string]any)
 		if !ok {
-			return fmt.Errorf("%s: expected an object, got %s", path, describe(sv))
+			return fmt.Errorf("%s: expected an object, got %s", d.path(), describe(sv))
 		}
 		plan := planOf(dt)
 		keys := make([]string, 0, len(m))
@@ -110,10 +149,10 @@ func (d *typedDecoder) decode(sv any, dv reflect.Value, path string) error {
 		for _, k := range keys {
 			index, ok := plan.fields[k]
 			if !ok {
-				d.unknown = append(d.unknown, join(path, k))
+				d.unknown = append(d.unknown, join(d.path(), k))
 				continue
 			}
-			if err := d.decode(m[k], dv.FieldByIndex(index), join(path, k)); err != nil {
+			if err := d.descend(pathElem{key: k}, m[k], dv.FieldByIndex(index)); err != nil {
 				return err
 			}
 		}
@@ -121,16 +160,16 @@ func (d *typedDecoder) decode(sv any, dv reflect.Value, path string) error {
 	case reflect.Map:
 		m, ok := sv.(map[string]any)
 		if !ok {
-			return fmt.Errorf("%s: expected an object, got %s", path, describe(sv))
+			return fmt.Errorf("%s: expected an object, got %s", d.path(), describe(sv))
 		}
 		out := reflect.MakeMapWithSize(dt, len(m))
 		kt := dt.Key()
 		if kt.Kind() != reflect.String {
-			return fmt.Errorf("%s: unsupported map key type %s", path, kt)
+			return fmt.Errorf("%s: unsupported map key type %s", d.path(), kt)
 		}
 		for k, v := range m {
 			ev := reflect.New(dt.Elem()).Elem()
-			if err := d.decode(v, ev, path+"["+k+"]"); err != nil {
+			if err := d.descend(pathElem{key: k, mapKey: true}, v, ev); err != nil {
 				return err
 			}
 			out.SetMapIndex(reflect.ValueOf(intern(k)).Convert(kt), ev)
@@ -141,7 +180,7 @@ func (d *typedDecoder) decode(sv any, dv reflect.Value, path string) error {
 		if s, ok := sv.(string); ok && dt.Elem().Kind() == reflect.Uint8 {
 			var b []byte
 			if err := json.Unmarshal([]byte(strconv.Quote(s)), &b); err != nil {
-				return fmt.Errorf("%s: not valid base64: %v", path, err)
+				return fmt.Errorf("%s: not valid base64: %v", d.path(), err)
 			}
 			if b == nil {
 				b = []byte{}
@@ -151,23 +190,23 @@ func (d *typedDecoder) decode(sv any, dv reflect.Value, path string) error {
 		}
 		list, ok := sv.([]any)
 		if !ok {
-			return fmt.Errorf("%s: expected a list, got %s", path, describe(sv))
+			return fmt.Errorf("%s: expected a list, got %s", d.path(), describe(sv))
 		}
 		out := reflect.MakeSlice(dt, len(list), len(list))
 		for i, v := range list {
-			if err := d.decode(v, out.Index(i), path+"["+strconv.Itoa(i)+"]"); err != nil {
+			if err := d.descend(pathElem{index: i}, v, out.Index(i)); err != nil {
 				return err
 			}
 		}
 		dv.Set(out)
 		return nil
 	}
-	return fmt.Errorf("%s: unsupported type %s", path, dt)
+	return fmt.Errorf("%s: unsupported type %s", d.path(), dt)
 }
 
 // simple converts between JSON's four scalar groups the way apimachinery
 // does: within a group, and integral floats to integers.
-func (d *typedDecoder) simple(sv any, dv reflect.Value, path string) error {
+func (d *typedDecoder) simple(sv any, dv reflect.Value) error {
 	k := dv.Kind()
 	switch v := sv.(type) {
 	case string:
@@ -205,7 +244,7 @@ func (d *typedDecoder) simple(sv any, dv reflect.Value, path string) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("%s: expected %s, got %s", path, kindName(k), describe(sv))
+	return fmt.Errorf("%s: expected %s, got %s", d.path(), kindName(k), describe(sv))
 }
 
 // intern returns a canonical copy of s. Decoded strings are substrings of

@@ -30,7 +30,7 @@ func compareDecoders(t *testing.T, name string, m map[string]any) bool {
 	ours, _ := scheme.Scheme.New(gvk)
 	theirs, _ := scheme.Scheme.New(gvk)
 	d := typedDecoder{}
-	ourErr := d.decode(m, reflect.ValueOf(ours).Elem(), "")
+	ourErr := d.decode(m, reflect.ValueOf(ours).Elem())
 	theirErr := runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(m, theirs, true)
 	var strict interface{ Errors() []error }
 	var theirUnknown []string
