@@ -51,8 +51,10 @@ type Segment struct {
 // Parse splits a path written the way k8s.io/apimachinery's field.Path
 // prints it: "a.b[2].c[some.key]". A bracketed run of digits is an index;
 // any other bracketed text is a key, which may contain dots.
-func Parse(path string) []Segment {
-	var segs []Segment
+func Parse(path string) []Segment { return appendSegments(nil, path) }
+
+// appendSegments appends the segments of path to segs.
+func appendSegments(segs []Segment, path string) []Segment {
 	i := 0
 	for i < len(path) {
 		switch path[i] {
@@ -113,6 +115,9 @@ func (b *Builder) Add(h Hash, line int) {
 // Len is the number of recorded fields.
 func (b *Builder) Len() int { return len(b.entries) }
 
+// Grow makes room for n more fields.
+func (b *Builder) Grow(n int) { b.entries = slices.Grow(b.entries, n) }
+
 // Build sorts the entries into an Index and resets the builder.
 func (b *Builder) Build() *Index {
 	slices.SortStableFunc(b.entries, func(a, c entry) int { return cmp.Compare(short(a.h), short(c.h)) })
@@ -144,8 +149,14 @@ func (ix *Index) Line(path string) int {
 	if ix == nil {
 		return 0
 	}
-	segs := Parse(path)
-	hs := make([]Hash, len(segs)+1)
+	var segBuf [24]Segment // paths are short: no allocation per lookup
+	var hashBuf [25]Hash
+	segs := appendSegments(segBuf[:0], path)
+	hs := hashBuf[:0]
+	if len(segs)+1 > len(hashBuf) {
+		hs = make([]Hash, 0, len(segs)+1)
+	}
+	hs = hs[:len(segs)+1]
 	hs[0] = Root
 	for i, s := range segs {
 		if s.IsIndex {

@@ -57,6 +57,9 @@ func fastParse(data []byte, lineOff int, limits Limits, b *fieldpath.Builder) (m
 		l = strings.TrimSuffix(l, "\r")
 		p.lines = append(p.lines, fline{text: l, indent: indentOf(l)})
 	}
+	if b != nil {
+		b.Grow(len(p.lines)) // about one field per line
+	}
 	i := p.skip(0)
 	if i < len(p.lines) && strings.HasPrefix(p.lines[i].text, "---") {
 		rest := strings.TrimSpace(p.lines[i].text[3:])
