@@ -141,21 +141,23 @@ func (d *typedDecoder) decode(sv any, dv reflect.Value) error {
 			return fmt.Errorf("%s: expected an object, got %s", d.path(), describe(sv))
 		}
 		plan := planOf(dt)
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		// Map order first, which needs no key list: almost every object
+		// decodes cleanly. Unknown fields are sorted afterwards; on an
+		// error the fields are decoded again in key order, so the error
+		// reported is always the first by name.
+		mark := len(d.unknown)
+		for k, v := range m {
 			index, ok := plan.fields[k]
 			if !ok {
 				d.unknown = append(d.unknown, join(d.path(), k))
 				continue
 			}
-			if err := d.descend(pathElem{key: k}, m[k], dv.FieldByIndex(index)); err != nil {
-				return err
+			if err := d.descend(pathElem{key: k}, v, dv.FieldByIndex(index)); err != nil {
+				d.unknown = d.unknown[:mark]
+				return d.structInOrder(m, dv, plan)
 			}
 		}
+		sort.Strings(d.unknown[mark:])
 		return nil
 	case reflect.Map:
 		m, ok := sv.(map[string]any)
@@ -202,6 +204,28 @@ func (d *typedDecoder) decode(sv any, dv reflect.Value) error {
 		return nil
 	}
 	return fmt.Errorf("%s: unsupported type %s", d.path(), dt)
+}
+
+// structInOrder decodes a struct's fields in key order: the slow path
+// that makes the first error deterministic.
+func (d *typedDecoder) structInOrder(m map[string]any, dv reflect.Value, plan *structPlan) error {
+	dv.SetZero()
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		index, ok := plan.fields[k]
+		if !ok {
+			d.unknown = append(d.unknown, join(d.path(), k))
+			continue
+		}
+		if err := d.descend(pathElem{key: k}, m[k], dv.FieldByIndex(index)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // simple converts between JSON's four scalar groups the way apimachinery
