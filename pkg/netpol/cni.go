@@ -108,7 +108,7 @@ func (m *Model) ipBlockVerdict(b *networkingv1.IPBlock, pod *Pod) Verdict {
 			return m.ipBlockVersusPodCIDRs(b)
 		}
 		for _, ip := range pod.IPs {
-			if ipBlockContains(b, ip) {
+			if m.ipBlockContains(b, ip) {
 				return Allow
 			}
 		}
@@ -193,7 +193,7 @@ func (m *Model) ipBlockKey(p *Pod, blocks []*networkingv1.IPBlock) string {
 	for _, blk := range blocks {
 		in := false
 		for _, ip := range p.IPs {
-			in = in || ipBlockContains(blk, ip)
+			in = in || m.ipBlockContains(blk, ip)
 		}
 		if in {
 			b.WriteByte('1')

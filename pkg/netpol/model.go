@@ -35,14 +35,16 @@ type Model struct {
 	Namespaces map[string]map[string]string // name -> labels
 	Policies   []*networkingv1.NetworkPolicy
 	// Services are connection targets for CheckService.
-	Services  []*Service
-	byNS      map[string][]namedPolicy
-	classOnce sync.Once
-	classes   []*Class
-	byID      map[string]*Pod
-	selectors sync.Map // *metav1.LabelSelector -> labels.Selector (nil when invalid)
-	cni       *CNI
-	podCIDRs  []netip.Prefix
+	Services   []*Service
+	byNS       map[string][]namedPolicy
+	classOnce  sync.Once
+	classes    []*Class
+	byID       map[string]*Pod
+	selectors  sync.Map // *metav1.LabelSelector -> labels.Selector (nil when invalid)
+	selections sync.Map // *Pod -> *selection, for the model's own pods
+	blocks     sync.Map // *networkingv1.IPBlock -> block, parsed once
+	cni        *CNI
+	podCIDRs   []netip.Prefix
 	// translatedOnce guards translated, the Service ports with a different target.
 	translatedOnce sync.Once
 	translated     map[portKey]bool

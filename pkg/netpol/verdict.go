@@ -2,6 +2,7 @@ package netpol
 
 import (
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -111,18 +112,12 @@ func (m *Model) side(pod *Pod, egress bool, ruleVerdict func(*networkingv1.Netwo
 	if m.asNode(pod) {
 		return s // node traffic: no pod policy restricts it
 	}
-	first := true
-	for _, named := range m.byNS[pod.Namespace] {
+	policies, ids := m.selecting(pod, egress)
+	if len(policies) > 0 {
+		s.Isolated, s.Verdict, s.Selecting = true, Deny, ids
+	}
+	for _, named := range policies {
 		np := named.NetworkPolicy
-		in, eg := directions(np)
-		if (egress && !eg) || (!egress && !in) || !m.selects(&np.Spec.PodSelector, pod.Labels) {
-			continue
-		}
-		s.Isolated = true
-		s.Selecting = append(s.Selecting, named.id)
-		if first {
-			s.Verdict, first = Deny, false
-		}
 		n, dir := len(np.Spec.Ingress), "ingress"
 		if egress {
 			n, dir = len(np.Spec.Egress), "egress"
@@ -135,6 +130,60 @@ func (m *Model) side(pod *Pod, egress bool, ruleVerdict func(*networkingv1.Netwo
 		}
 	}
 	return s
+}
+
+// selection is, per direction, the positions in m.byNS[namespace] of the
+// policies that select a pod (small: kept for every pod of the model).
+type selection struct{ ingress, egress []int32 }
+
+// selecting returns the policies selecting pod for one direction and their
+// IDs. A model's own pods are asked about again and again (every rule,
+// port and probe address), so which policies select them is computed once;
+// other pods (probes) are computed each time.
+func (m *Model) selecting(pod *Pod, egress bool) ([]namedPolicy, []string) {
+	var sel *selection
+	if m.byID[pod.ID()] == pod {
+		if v, ok := m.selections.Load(pod); ok {
+			sel = v.(*selection)
+		} else {
+			sel = m.computeSelection(pod)
+			m.selections.Store(pod, sel)
+		}
+	} else {
+		sel = m.computeSelection(pod)
+	}
+	idx := sel.ingress
+	if egress {
+		idx = sel.egress
+	}
+	if len(idx) == 0 {
+		return nil, nil
+	}
+	all := m.byNS[pod.Namespace]
+	policies, ids := make([]namedPolicy, len(idx)), make([]string, len(idx))
+	for i, j := range idx {
+		policies[i], ids[i] = all[j], all[j].id
+	}
+	return policies, ids
+}
+
+func (m *Model) computeSelection(pod *Pod) *selection {
+	sel := &selection{}
+	for j, named := range m.byNS[pod.Namespace] {
+		np := named.NetworkPolicy
+		if !m.selects(&np.Spec.PodSelector, pod.Labels) {
+			continue
+		}
+		in, eg := directions(np)
+		if in {
+			sel.ingress = append(sel.ingress, int32(j))
+		}
+		if eg {
+			sel.egress = append(sel.egress, int32(j))
+		}
+	}
+	sel.ingress, sel.egress = slices.Clip(sel.ingress), slices.Clip(sel.egress)
+	return sel
 }
 
 // directions applies the API server's policyTypes defaulting: Ingress
@@ -287,7 +336,7 @@ func (m *Model) CheckExternal(src *Pod, addr netip.Addr, port int32, proto corev
 			return Allow
 		}
 		for _, p := range r.To {
-			if p.IPBlock != nil && ipBlockContains(p.IPBlock, addr) {
+			if p.IPBlock != nil && m.ipBlockContains(p.IPBlock, addr) {
 				return Allow
 			}
 		}
@@ -298,17 +347,48 @@ func (m *Model) CheckExternal(src *Pod, addr netip.Addr, port int32, proto corev
 	return e
 }
 
-func ipBlockContains(b *networkingv1.IPBlock, addr netip.Addr) bool {
-	pfx, err := netip.ParsePrefix(strings.TrimSpace(b.CIDR))
-	if err != nil || !pfx.Contains(addr) {
+// ipBlockContains reports whether addr is in the block and not excepted.
+func (m *Model) ipBlockContains(b *networkingv1.IPBlock, addr netip.Addr) bool {
+	return m.parseBlock(b).contains(addr)
+}
+
+// block is a parsed ipBlock; ok is false when the CIDR does not parse
+// (the API server rejects such a policy; it matches nothing here).
+type block struct {
+	cidr    netip.Prefix
+	excepts []netip.Prefix
+	ok      bool
+}
+
+func (b block) contains(addr netip.Addr) bool {
+	if !b.ok || !b.cidr.Contains(addr) {
 		return false
 	}
-	for _, ex := range b.Except {
-		if e, err := netip.ParsePrefix(strings.TrimSpace(ex)); err == nil && e.Contains(addr) {
+	for _, e := range b.excepts {
+		if e.Contains(addr) {
 			return false
 		}
 	}
 	return true
+}
+
+// parseBlock parses an ipBlock of the model's policies once: rules ask
+// about the same policies for every workload, port and probe address.
+func (m *Model) parseBlock(b *networkingv1.IPBlock) block {
+	if v, ok := m.blocks.Load(b); ok {
+		return v.(block)
+	}
+	pb := block{}
+	if p, err := netip.ParsePrefix(strings.TrimSpace(b.CIDR)); err == nil {
+		pb.cidr, pb.ok = p, true
+	}
+	for _, ex := range b.Except {
+		if e, err := netip.ParsePrefix(strings.TrimSpace(ex)); err == nil {
+			pb.excepts = append(pb.excepts, e)
+		}
+	}
+	m.blocks.Store(b, pb)
+	return pb
 }
 
 // CheckFromExternal answers whether an address outside the cluster may
@@ -335,7 +415,7 @@ func (m *Model) CheckFromExternal(addr netip.Addr, dst *Pod, port int32, proto c
 		}
 		for _, p := range r.From {
 			// As in Check, a port matched only by name never opens through an ipBlock.
-			if p.IPBlock != nil && ipBlockContains(p.IPBlock, addr) && !onlyNamed {
+			if p.IPBlock != nil && m.ipBlockContains(p.IPBlock, addr) && !onlyNamed {
 				return Allow
 			}
 		}

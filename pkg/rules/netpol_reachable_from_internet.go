@@ -3,13 +3,13 @@ package rules
 import (
 	"fmt"
 	"net/netip"
+	"sort"
 	"strings"
 
 	"github.com/guardrail-k8s/guardrail/pkg/api"
 	"github.com/guardrail-k8s/guardrail/pkg/inventory"
 	"github.com/guardrail-k8s/guardrail/pkg/netpol"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/labels"
 )
 
 // internetProbe is a public address outside any private range
@@ -78,35 +78,66 @@ func publicServices(inv *inventory.Inventory, o *inventory.Object) []exposure {
 		return nil
 	}
 	var out []exposure
-	for _, s := range publicByNamespace(inv)[o.Namespace()] {
-		if !labels.SelectorFromSet(s.Spec.Selector).Matches(labels.Set(o.Workload.Labels())) {
-			continue
-		}
-		e := exposure{via: fmt.Sprintf("%s Service %s/%s", s.Spec.Type, s.Namespace, s.Name)}
-		for _, sp := range s.Spec.Ports {
-			if cp, ok := targetOf(sp, o); ok {
-				e.ports = append(e.ports, cp)
+	wl := o.Workload.Labels()
+	byLabel := publicByNamespace(inv)[o.Namespace()]
+	seen := map[*corev1.Service]bool{}
+	for k, v := range wl {
+		for _, s := range byLabel[k+"="+v] {
+			if seen[s] || !selectorMatches(s.Spec.Selector, wl) {
+				continue
+			}
+			seen[s] = true
+			e := exposure{via: fmt.Sprintf("%s Service %s/%s", s.Spec.Type, s.Namespace, s.Name)}
+			for _, sp := range s.Spec.Ports {
+				if cp, ok := targetOf(sp, o); ok {
+					e.ports = append(e.ports, cp)
+				}
+			}
+			if len(e.ports) > 0 {
+				out = append(out, e)
 			}
 		}
-		if len(e.ports) > 0 {
-			out = append(out, e)
-		}
 	}
+	sort.Slice(out, func(i, j int) bool { return out[i].via < out[j].via })
 	return out
 }
 
+// selectorMatches is a Service selector (equality on every key) against labels.
+func selectorMatches(sel, l map[string]string) bool {
+	for k, v := range sel {
+		if lv, ok := l[k]; !ok || lv != v {
+			return false
+		}
+	}
+	return true
+}
+
 // publicByNamespace indexes the public Services with a selector by
-// namespace, once per inventory, so each workload looks only at its own.
-func publicByNamespace(inv *inventory.Inventory) map[string][]*corev1.Service {
+// namespace and by one "key=value" of their selector (the smallest key),
+// once per inventory: a workload then looks only at the Services one of
+// its own labels could satisfy, not at every Service of its namespace.
+func publicByNamespace(inv *inventory.Inventory) map[string]map[string][]*corev1.Service {
 	return inv.Memo("rules/public-services", func(inv *inventory.Inventory) any {
-		out := map[string][]*corev1.Service{}
+		out := map[string]map[string][]*corev1.Service{}
 		for _, so := range inv.ByKind(kindService) {
-			if s, ok := so.Obj.(*corev1.Service); ok && len(s.Spec.Selector) > 0 && isPublic(s) {
-				out[s.Namespace] = append(out[s.Namespace], s)
+			s, ok := so.Obj.(*corev1.Service)
+			if !ok || len(s.Spec.Selector) == 0 || !isPublic(s) {
+				continue
 			}
+			key := ""
+			for k := range s.Spec.Selector {
+				if key == "" || k < key {
+					key = k
+				}
+			}
+			if out[s.Namespace] == nil {
+				out[s.Namespace] = map[string][]*corev1.Service{}
+			}
+			pair := key + "=" + s.Spec.Selector[key]
+			out[s.Namespace][pair] = append(out[s.Namespace][pair], s)
 		}
 		return out
-	}).(map[string][]*corev1.Service)
+	}).(map[string]map[string][]*corev1.Service)
 }
 
 func isPublic(s *corev1.Service) bool {
