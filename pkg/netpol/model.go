@@ -40,9 +40,10 @@ type Model struct {
 	classOnce  sync.Once
 	classes    []*Class
 	byID       map[string]*Pod
-	selectors  sync.Map // *metav1.LabelSelector -> labels.Selector (nil when invalid)
-	selections sync.Map // *Pod -> *selection, for the model's own pods
-	blocks     sync.Map // *networkingv1.IPBlock -> block, parsed once
+	own        map[*Pod]struct{} // the model's pods, as opposed to probes
+	selectors  sync.Map          // *metav1.LabelSelector -> labels.Selector (nil when invalid)
+	selections sync.Map          // *Pod -> *selection, for the model's own pods
+	blocks     sync.Map          // *networkingv1.IPBlock -> block, parsed once
 	cni        *CNI
 	podCIDRs   []netip.Prefix
 	// translatedOnce guards translated, the Service ports with a different target.
@@ -87,8 +88,10 @@ func NewModel(pods []*Pod, namespaces map[string]map[string]string, policies []*
 	}
 	sort.Slice(m.Pods, func(i, j int) bool { return m.Pods[i].ID() < m.Pods[j].ID() })
 	m.byID = make(map[string]*Pod, len(pods))
+	m.own = make(map[*Pod]struct{}, len(pods))
 	for _, p := range m.Pods {
 		m.byID[p.ID()] = p
+		m.own[p] = struct{}{}
 	}
 	return m
 }

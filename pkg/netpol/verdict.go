@@ -112,11 +112,15 @@ func (m *Model) side(pod *Pod, egress bool, ruleVerdict func(*networkingv1.Netwo
 	if m.asNode(pod) {
 		return s // node traffic: no pod policy restricts it
 	}
-	policies, ids := m.selecting(pod, egress)
-	if len(policies) > 0 {
-		s.Isolated, s.Verdict, s.Selecting = true, Deny, ids
+	all, idx := m.selecting(pod, egress)
+	if len(idx) > 0 {
+		s.Isolated, s.Verdict, s.Selecting = true, Deny, make([]string, len(idx))
+		for i, j := range idx {
+			s.Selecting[i] = all[j].id
+		}
 	}
-	for _, named := range policies {
+	for _, j := range idx {
+		named := all[j]
 		np := named.NetworkPolicy
 		n, dir := len(np.Spec.Ingress), "ingress"
 		if egress {
@@ -136,13 +140,13 @@ func (m *Model) side(pod *Pod, egress bool, ruleVerdict func(*networkingv1.Netwo
 // policies that select a pod (small: kept for every pod of the model).
 type selection struct{ ingress, egress []int32 }
 
-// selecting returns the policies selecting pod for one direction and their
-// IDs. A model's own pods are asked about again and again (every rule,
-// port and probe address), so which policies select them is computed once;
-// other pods (probes) are computed each time.
-func (m *Model) selecting(pod *Pod, egress bool) ([]namedPolicy, []string) {
+// selecting returns the namespace's policies and the positions of those
+// selecting pod for one direction. A model's own pods are asked about
+// again and again (every rule, port and probe address), so which policies
+// select them is computed once; other pods (probes) each time.
+func (m *Model) selecting(pod *Pod, egress bool) ([]namedPolicy, []int32) {
 	var sel *selection
-	if m.byID[pod.ID()] == pod {
+	if _, own := m.own[pod]; own {
 		if v, ok := m.selections.Load(pod); ok {
 			sel = v.(*selection)
 		} else {
@@ -152,19 +156,10 @@ func (m *Model) selecting(pod *Pod, egress bool) ([]namedPolicy, []string) {
 	} else {
 		sel = m.computeSelection(pod)
 	}
-	idx := sel.ingress
 	if egress {
-		idx = sel.egress
+		return m.byNS[pod.Namespace], sel.egress
 	}
-	if len(idx) == 0 {
-		return nil, nil
-	}
-	all := m.byNS[pod.Namespace]
-	policies, ids := make([]namedPolicy, len(idx)), make([]string, len(idx))
-	for i, j := range idx {
-		policies[i], ids[i] = all[j], all[j].id
-	}
-	return policies, ids
+	return m.byNS[pod.Namespace], sel.ingress
 }
 
 func (m *Model) computeSelection(pod *Pod) *selection {
