@@ -36,7 +36,7 @@ func newNetpolCommand(streams IO) *cobra.Command {
 	pf.StringSliceVar(&o.podCIDRs, "pod-cidr", nil, "the cluster's pod CIDRs (with --cni calico): ipBlocks holding a whole pod CIDR match workload templates, ipBlocks outside every pod CIDR do not")
 	// --cluster: matrix and explain read the live cluster; diff compares it with it after NEW.
 	o.live.addFlags(pf)
-	cmd.AddCommand(o.matrix(streams), o.explain(streams), o.diff(streams), o.generate(streams), o.intents(streams))
+	cmd.AddCommand(o.matrix(streams), o.explain(streams), o.diff(streams), o.generate(streams), o.intents(streams), o.profiles(streams))
 	return cmd
 }
 
@@ -419,4 +419,69 @@ func (o *netpolOptions) profile() (*netpol.CNI, error) {
 		return nil, usageErr("--cni: %v", err)
 	}
 	return cni, nil
+}
+
+// profiles lists the CNI profiles from the code that applies them, with
+// the source of each claim.
+func (o *netpolOptions) profiles(streams IO) *cobra.Command {
+	return &cobra.Command{
+		Use:   "profiles",
+		Short: "List the CNI profiles (--cni) and how each settles the cases the specification leaves open",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			type row struct {
+				Name        string   `json:"name"`
+				Enforces    bool     `json:"enforces"`
+				IPBlock     string   `json:"ipBlockVersusPods"`
+				HostNetwork string   `json:"hostNetwork"`
+				SCTP        string   `json:"sctp"`
+				ServicePort string   `json:"servicePort"`
+				Sources     []string `json:"sources"`
+			}
+			open := "depends on the CNI"
+			var rows []row
+			for _, name := range netpol.ProfileNames() {
+				c := netpol.Profiles[name]
+				r := row{Name: c.Name, Enforces: c.Enforces, IPBlock: open, HostNetwork: open, SCTP: open, ServicePort: open, Sources: c.Sources}
+				switch c.IPBlock {
+				case netpol.IPBlockNever:
+					r.IPBlock = "never matches pods"
+				case netpol.IPBlockByAddress:
+					r.IPBlock = "matches by address"
+				}
+				if c.HostNetworkAsNode {
+					r.HostNetwork = "node traffic"
+				}
+				if c.SCTP {
+					r.SCTP = "enforced"
+				}
+				if c.TargetPort {
+					r.ServicePort = "target port"
+				}
+				if !c.Enforces {
+					r.IPBlock, r.HostNetwork, r.SCTP, r.ServicePort = "-", "-", "-", "-"
+				}
+				rows = append(rows, r)
+			}
+			if o.output == "json" {
+				return writeJSON(streams.Out, rows)
+			}
+			tw := tabwriter.NewWriter(streams.Out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "PROFILE\tENFORCES\tIPBLOCK VS PODS\tHOST NETWORK\tSCTP\tSERVICE PORT")
+			for _, r := range rows {
+				fmt.Fprintf(tw, "%s\t%v\t%s\t%s\t%s\t%s\n", r.Name, r.Enforces, r.IPBlock, r.HostNetwork, r.SCTP, r.ServicePort)
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			ew := &errWriter{w: streams.Out}
+			for _, r := range rows {
+				ew.printf("\n%s:\n", r.Name)
+				for _, s := range r.Sources {
+					ew.printf("  - %s\n", s)
+				}
+			}
+			return ew.err
+		},
+	}
 }

@@ -314,3 +314,32 @@ func TestNetpolGenerateVerifiesUnderTheProfile(t *testing.T) {
 		}
 	}
 }
+
+// TestNetpolProfiles: the profile list comes from the code that applies
+// the profiles, and each names its sources.
+func TestNetpolProfiles(t *testing.T) {
+	code, out, errOut := run(t, "", "netpol", "profiles", "-o", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var rows []struct {
+		Name, IPBlockVersusPods, HostNetwork, ServicePort string
+		Sources                                           []string
+	}
+	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range rows {
+		got[r.Name] = r.IPBlockVersusPods + "/" + r.HostNetwork + "/" + r.ServicePort
+		if len(r.Sources) == 0 {
+			t.Errorf("%s: no sources", r.Name)
+		}
+	}
+	want := map[string]string{"calico": "matches by address/node traffic/target port", "cilium": "never matches pods/depends on the CNI/target port", "flannel": "-/-/-"}
+	for name, w := range want {
+		if got[name] != w {
+			t.Errorf("%s: %q, want %q", name, got[name], w)
+		}
+	}
+}
