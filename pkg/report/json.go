@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"github.com/guardrail-k8s/guardrail/pkg/api"
 	"io"
 
 	"github.com/guardrail-k8s/guardrail/pkg/engine"
@@ -21,10 +22,10 @@ func (p *jsonPrinter) Print(w io.Writer, res *engine.Result) error {
 	ew := &errWriter{w: bw}
 	ew.printf("{\n  \"schemaVersion\": %s,\n  \"tool\": %s,\n  \"summary\": %s", enc(d.SchemaVersion, ""), enc(d.Tool, ""), enc(d.Summary, "  "))
 	ew.printf(",\n  \"findings\": ")
-	writeArray(ew, len(d.Findings), func(i int) any { return d.Findings[i] })
+	writeFindings(ew, d.Findings)
 	if len(d.Suppressed) > 0 {
 		ew.printf(",\n  \"suppressed\": ")
-		writeArray(ew, len(d.Suppressed), func(i int) any { return d.Suppressed[i] })
+		writeFindings(ew, d.Suppressed)
 	}
 	if len(d.Problems) > 0 {
 		ew.printf(",\n  \"problems\": ")
@@ -38,6 +39,34 @@ func (p *jsonPrinter) Print(w io.Writer, res *engine.Result) error {
 		return ew.err
 	}
 	return bw.Flush()
+}
+
+// writeFindings writes an array of findings with the hand encoder, in
+// pieces of about 64 KiB.
+func writeFindings(ew *errWriter, fs []api.Finding) {
+	if len(fs) == 0 {
+		ew.printf("[]")
+		return
+	}
+	ew.printf("[")
+	b := make([]byte, 0, 80<<10)
+	for i := range fs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\n    "...)
+		var err error
+		if b, err = appendFinding(b, &fs[i]); err != nil && ew.err == nil {
+			ew.err = err
+		}
+		if len(b) >= 64<<10 || i == len(fs)-1 {
+			if ew.err == nil {
+				_, ew.err = ew.w.Write(b)
+			}
+			b = b[:0]
+		}
+	}
+	ew.printf("\n  ]")
 }
 
 func writeArray(ew *errWriter, n int, item func(int) any) {
