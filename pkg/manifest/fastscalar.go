@@ -160,9 +160,11 @@ func resolvePlain(s string) (any, error) {
 			return i, nil
 		}
 	}
-	c := s[0]
-	if (c >= 'a' && c <= 'z' && c != 'n' && c != 't' && c != 'f' && c != 'y' && c != 'o') || (c >= 'A' && c <= 'Z' && c != 'N' && c != 'T' && c != 'F' && c != 'Y' && c != 'O') {
-		return s, nil // cannot be null, bool or a number
+	if c := s[0]; c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' {
+		// yaml.v3 resolves a plain scalar starting with a letter through its
+		// table of exact tokens (true, False, NULL, ...: handled above) and
+		// otherwise as a string; "yes", "on" and "off" are strings too.
+		return s, nil
 	}
 	n := &yaml.Node{Kind: yaml.ScalarNode, Value: s}
 	return (&converter{}).scalar(n)
