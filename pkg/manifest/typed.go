@@ -30,8 +30,21 @@ type structPlan struct {
 
 var (
 	plans             sync.Map // reflect.Type -> *structPlan
+	unmarshalers      sync.Map // reflect.Type -> bool: *T implements json.Unmarshaler
 	jsonUnmarshalerTy = reflect.TypeOf((*json.Unmarshaler)(nil)).Elem()
 )
+
+// selfUnmarshaling reports, once per type, whether *t decodes itself
+// (Quantity, Time, IntOrString): reflect's Implements is not cheap and the
+// decoder asks for every value.
+func selfUnmarshaling(t reflect.Type) bool {
+	if v, ok := unmarshalers.Load(t); ok {
+		return v.(bool)
+	}
+	ok := reflect.PointerTo(t).Implements(jsonUnmarshalerTy)
+	unmarshalers.Store(t, ok)
+	return ok
+}
 
 func planOf(t reflect.Type) *structPlan {
 	if p, ok := plans.Load(t); ok {
@@ -114,7 +127,7 @@ func (d *typedDecoder) decode(sv any, dv reflect.Value) error {
 	default:
 		return d.simple(sv, dv)
 	}
-	if reflect.PointerTo(dt).Implements(jsonUnmarshalerTy) {
+	if selfUnmarshaling(dt) {
 		data, err := json.Marshal(sv)
 		if err != nil {
 			return fmt.Errorf("%s: %v", d.path(), err)
