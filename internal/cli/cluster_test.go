@@ -363,7 +363,9 @@ spec:
 		t.Fatal(err)
 	}
 	code, out, stderr := run(t, "", "netpol", "diff", "--cluster", "--kubeconfig", tc.Kubeconfig, change, "--fail-on-added")
-	want := "+ netpol-diff/Deployment/batch -> netpol-diff/Deployment/api 8080/TCP (allow)\n1 connections added, 0 removed\n"
+	want := "+ netpol-diff/Deployment/batch -> netpol-diff/Deployment/api 8080/TCP (allow)\n" +
+		"    because egress: no policy isolates it; ingress: allowed by netpol-diff/api ingress[0] (allow)\n" +
+		"1 connections added, 0 removed\n"
 	if code != 1 || out != want {
 		t.Errorf("exit %d, stdout:\n%s\nwant:\n%s\nstderr: %s", code, out, want, stderr)
 	}

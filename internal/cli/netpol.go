@@ -313,34 +313,36 @@ objects of the same kind, namespace and name, and the rest of the cluster stays.
 			key := func(e edge) string {
 				return fmt.Sprintf("%s -> %s %d/%s (%s)", e.Src, e.Dst, e.Port, e.Protocol, e.Verdict)
 			}
-			before, after := map[string]bool{}, map[string]bool{}
+			before, after := map[string]bool{}, map[string]edge{}
 			for _, e := range edges(oldM) {
 				before[key(e)] = true
 			}
 			for _, e := range edges(newM) {
-				after[key(e)] = true
+				after[key(e)] = e
 			}
 			var added, removed []string
-			for k := range after {
+			why := map[string]string{}
+			for k, e := range after {
 				if !before[k] {
 					added = append(added, k)
+					why[k] = opened(newM, e)
 				}
 			}
 			for k := range before {
-				if !after[k] {
+				if _, still := after[k]; !still {
 					removed = append(removed, k)
 				}
 			}
 			sort.Strings(added)
 			sort.Strings(removed)
 			if o.output == "json" {
-				if err := writeJSON(streams.Out, map[string][]string{"added": added, "removed": removed}); err != nil {
+				if err := writeJSON(streams.Out, map[string]any{"added": orEmpty(added), "removed": orEmpty(removed), "why": why}); err != nil {
 					return err
 				}
 			} else {
 				ew := &errWriter{w: streams.Out}
 				for _, a := range added {
-					ew.printf("+ %s\n", a)
+					ew.printf("+ %s\n    %s\n", a, why[a])
 				}
 				for _, r := range removed {
 					ew.printf("- %s\n", r)
@@ -361,6 +363,34 @@ objects of the same kind, namespace and name, and the rest of the cluster stays.
 }
 
 // diffModels loads the before and after models of `netpol diff`.
+// opened says why the new model allows an added connection: for each
+// direction, the rules that allow it, or that no policy isolates the pod.
+func opened(m *netpol.Model, e edge) string {
+	src, dst := m.Pod(e.Src), m.Pod(e.Dst)
+	if src == nil || dst == nil {
+		return ""
+	}
+	x := m.Check(netpol.Connection{Src: src, Dst: dst, Port: e.Port, Protocol: e.Protocol})
+	side := func(name string, s netpol.Side) string {
+		if !s.Isolated {
+			return name + ": no policy isolates it"
+		}
+		return name + ": allowed by " + strings.Join(s.Because, ", ")
+	}
+	out := "because " + side("egress", x.Egress) + "; " + side("ingress", x.Ingress)
+	for _, n := range x.Notes {
+		out += "; " + n
+	}
+	return out
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
 func (o *netpolOptions) diffModels(ctx context.Context, args []string, streams IO) (*netpol.Model, *netpol.Model, error) {
 	if !o.live.enabled {
 		if len(args) != 2 {

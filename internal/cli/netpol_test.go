@@ -69,6 +69,17 @@ func TestNetpolCommands(t *testing.T) {
 	if code != ExitFindings || !strings.Contains(out, "+ shop/Deployment/web -> shop/Deployment/api 8080/TCP (allow)") || !strings.Contains(out, "1 connections added, 0 removed") {
 		t.Errorf("diff: %d\n%s", code, out)
 	}
+	if !strings.Contains(out, "because egress: no policy isolates it; ingress: allowed by shop/web-to-api ingress[0] (allow)") {
+		t.Errorf("diff does not say which rule opened the connection:\n%s", out)
+	}
+	code, out, _ = run(t, "", "netpol", "diff", oldDir, newDir, "-o", "json")
+	var d struct {
+		Added, Removed []string
+		Why            map[string]string
+	}
+	if err := json.Unmarshal([]byte(out), &d); code != 0 || err != nil || len(d.Added) != 1 || len(d.Removed) != 0 || !strings.Contains(d.Why[d.Added[0]], "shop/web-to-api ingress[0]") {
+		t.Errorf("diff json: exit %d, %v\n%s", code, err, out)
+	}
 	if code, _, _ := run(t, "", "netpol", "diff", newDir, oldDir, "--fail-on-added"); code != 0 {
 		t.Errorf("removing a connection must pass the gate, exit %d", code)
 	}
