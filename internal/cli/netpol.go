@@ -189,14 +189,7 @@ func writeEdgeGraph(w io.Writer, format string, es []edge) error {
 		ew.printf("}\n")
 		return ew.err
 	}
-	ids := map[string]string{}
-	id := func(s string) string {
-		if v, ok := ids[s]; ok {
-			return v
-		}
-		ids[s] = fmt.Sprintf("n%d", len(ids))
-		return ids[s]
-	}
+	id := mermaidIDs()
 	ew.printf("graph LR\n")
 	for _, e := range es {
 		arrow := "-->"

@@ -255,14 +255,7 @@ func writeGraph(w io.Writer, format, subject string, perms []rbac.Permission) er
 		}
 		ew.printf("}\n")
 	case "mermaid":
-		ids := map[string]string{}
-		id := func(s string) string {
-			if v, ok := ids[s]; ok {
-				return v
-			}
-			ids[s] = fmt.Sprintf("n%d", len(ids))
-			return ids[s]
-		}
+		id := mermaidIDs()
 		ew.printf("graph LR\n")
 		for _, e := range edges {
 			ew.printf("  %s[%q] --> %s[%q]\n", id(e.from), e.from, id(e.to), e.to)

@@ -129,24 +129,17 @@ func (m *Model) ipBlockVersusPodCIDRs(b *networkingv1.IPBlock) Verdict {
 	if len(m.podCIDRs) == 0 {
 		return Depends
 	}
-	blk, err := netip.ParsePrefix(strings.TrimSpace(b.CIDR))
-	if err != nil {
+	pb := m.parseBlock(b)
+	if !pb.ok {
 		return Deny // an invalid block matches nothing; the API server rejects it anyway
 	}
-	var excepts []netip.Prefix
-	for _, e := range b.Except {
-		if p, err := netip.ParsePrefix(strings.TrimSpace(e)); err == nil {
-			excepts = append(excepts, p.Masked())
-		}
-	}
-	blk = blk.Masked()
 	disjoint := true
 	for _, pc := range m.podCIDRs {
-		if !blk.Overlaps(pc) {
+		if !pb.cidr.Overlaps(pc) {
 			continue
 		}
-		covered, cut := blk.Bits() <= pc.Bits(), false
-		for _, e := range excepts {
+		covered, cut := pb.cidr.Bits() <= pc.Bits(), false
+		for _, e := range pb.excepts {
 			switch {
 			case e.Overlaps(pc) && e.Bits() <= pc.Bits():
 				cut = true // the except holds the whole pod CIDR

@@ -166,7 +166,11 @@ func TestMatrixEqualsCheck(t *testing.T) {
 // BenchmarkMatrix10kPods: the full matrix for 10,000 pods (1,000 workloads
 // of 10 replicas) in 100 namespaces and 1,000 policies.
 func BenchmarkMatrix10kPods(b *testing.B) {
-	m := randomModelReplicas(42, 10000, 100, 1000, 10)
+	benchMatrix(b, randomModelReplicas(42, 10000, 100, 1000, 10))
+}
+
+// benchMatrix times the full matrix of m and reports its size and the heap.
+func benchMatrix(b *testing.B, m *Model) {
 	b.ResetTimer()
 	var cells int
 	for i := 0; i < b.N; i++ {
@@ -254,17 +258,7 @@ func BenchmarkMatrix10kPodsCalico(b *testing.B) {
 			}
 			calico, _ := Profile("calico")
 			m.SetCNI(calico)
-			b.ResetTimer()
-			var cells int
-			for i := 0; i < b.N; i++ {
-				cells = len(m.Matrix())
-			}
-			b.StopTimer()
-			var ms runtime.MemStats
-			runtime.ReadMemStats(&ms)
-			b.ReportMetric(float64(len(m.Classes())), "classes")
-			b.ReportMetric(float64(cells), "cells")
-			b.ReportMetric(float64(ms.HeapSys)/1e6, "MB-heap-sys")
+			benchMatrix(b, m)
 		})
 	}
 }

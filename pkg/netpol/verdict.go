@@ -375,11 +375,11 @@ func (m *Model) parseBlock(b *networkingv1.IPBlock) block {
 	}
 	pb := block{}
 	if p, err := netip.ParsePrefix(strings.TrimSpace(b.CIDR)); err == nil {
-		pb.cidr, pb.ok = p, true
+		pb.cidr, pb.ok = p.Masked(), true
 	}
 	for _, ex := range b.Except {
 		if e, err := netip.ParsePrefix(strings.TrimSpace(ex)); err == nil {
-			pb.excepts = append(pb.excepts, e)
+			pb.excepts = append(pb.excepts, e.Masked())
 		}
 	}
 	m.blocks.Store(b, pb)
