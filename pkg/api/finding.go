@@ -64,6 +64,15 @@ type Finding struct {
 	Fingerprint string `json:"fingerprint"`
 	// Note adds context, such as an exception that expired.
 	Note string `json:"note,omitempty"`
+	// Related lists the IDs of other rules that saw the same fact on the same
+	// object and container; their findings are folded into this one (a rule
+	// declares which rules it subsumes), so one fact gives one finding.
+	Related []string `json:"related,omitempty"`
+	// Platform is set on findings about Kubernetes' own objects (bootstrap
+	// RBAC, system:* subjects, kube-root-ca.crt, objects in the system
+	// namespaces of a live cluster). They are left out of the report and the
+	// score unless the scan asks for them (--include-system).
+	Platform bool `json:"platform,omitempty"`
 	// Suppressed is set when an exception or the baseline covers the finding.
 	Suppressed *Suppression `json:"suppressed,omitempty"`
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/guardrail-k8s/guardrail/pkg/api"
 	"github.com/guardrail-k8s/guardrail/pkg/config"
 	"github.com/guardrail-k8s/guardrail/pkg/inventory"
+	"github.com/guardrail-k8s/guardrail/pkg/platform"
 	"github.com/guardrail-k8s/guardrail/pkg/rules"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
@@ -25,6 +26,15 @@ type Engine struct {
 	baseline    *Baseline
 	workers     int
 	keepPSS     bool // some active rule reads workloads' Pod Security level
+	// includeSystem keeps findings about Kubernetes' own objects in the
+	// report (marked Platform); they never count in the summary or gate.
+	includeSystem bool
+	// systemNamespaces hold only the platform's objects on a live cluster.
+	systemNamespaces []string
+	// subsumedBy maps a rule ID to the active rules that subsume it, and
+	// foldRank orders rules so that subsumers are decided first.
+	subsumedBy map[string][]string
+	foldRank   map[string]int
 }
 
 // dispatch routes objects to rules by scope and kind.
@@ -75,10 +85,21 @@ func WithBaseline(b *Baseline) Option { return func(e *Engine) { e.baseline = b 
 // WithWorkers sets the evaluation parallelism of Scan (default GOMAXPROCS).
 func WithWorkers(n int) Option { return func(e *Engine) { e.workers = n } }
 
+// WithIncludeSystem keeps findings about Kubernetes' own objects in the
+// result, marked as platform findings (default: left out).
+func WithIncludeSystem(include bool) Option { return func(e *Engine) { e.includeSystem = include } }
+
+// WithSystemNamespaces sets the namespaces whose objects are the platform's
+// on a live cluster (default platform.DefaultSystemNamespaces). They do not
+// apply to manifests: a user's manifest that targets kube-system is the
+// user's object.
+func WithSystemNamespaces(ns []string) Option { return func(e *Engine) { e.systemNamespaces = ns } }
+
 // New builds an engine; the dispatch tables are computed here so the hot
 // path is a map lookup and a loop.
 func New(opts ...Option) *Engine {
-	e := &Engine{settings: rules.DefaultSettings(), annotations: true, workers: runtime.GOMAXPROCS(0)}
+	e := &Engine{settings: rules.DefaultSettings(), annotations: true, workers: runtime.GOMAXPROCS(0),
+		systemNamespaces: platform.DefaultSystemNamespaces}
 	for _, o := range opts {
 		o(e)
 	}
@@ -100,6 +121,7 @@ func New(opts ...Option) *Engine {
 		active = append(active, r)
 	}
 	e.rules = active
+	e.subsumedBy, e.foldRank = subsumption(active)
 	for _, r := range e.rules {
 		e.keepPSS = e.keepPSS || r.NeedsPodSecurityLevel
 		if r.CrossObject || r.Scope == rules.ScopeNamespace {
@@ -162,8 +184,10 @@ type Stream struct {
 
 // pending is a finding with the object it is about, for ordering.
 type pending struct {
-	obj *inventory.Object
-	f   api.Finding
+	obj    *inventory.Object
+	f      api.Finding
+	covers []string // containers or volumes the finding is about; nil: the whole object
+	folded bool     // a subsuming rule's finding reports the same fact
 }
 
 // StreamOption configures a Stream.
@@ -187,7 +211,7 @@ func (s *Stream) Add(o *inventory.Object) {
 	t := newTally()
 	var out []pending
 	for _, r := range s.e.evalObject(&s.e.local, nil, o, &t) {
-		out = append(out, pending{obj: o, f: s.e.finding(r)})
+		out = append(out, s.e.pending(r))
 	}
 	if s.slim {
 		o.Slim(s.e.keepPSS)
@@ -237,7 +261,7 @@ func (s *Stream) Finish(inv *inventory.Inventory) *Result {
 			defer wg.Done()
 			for _, o := range objs {
 				for _, r := range e.evalObject(&e.cross, inv, o, &tallies[w]) {
-					parts[w] = append(parts[w], pending{obj: o, f: e.finding(r)})
+					parts[w] = append(parts[w], e.pending(r))
 				}
 			}
 		}(w, objs[w*chunk:min((w+1)*chunk, len(objs))])
@@ -250,7 +274,7 @@ func (s *Stream) Finish(inv *inventory.Inventory) *Result {
 		}
 	}
 	for _, r := range e.evalNamespaces(inv, &s.t) {
-		kept = append(kept, pending{obj: r.obj, f: e.finding(r)})
+		kept = append(kept, e.pending(r))
 	}
 	return e.finish(kept, s.t)
 }
@@ -260,17 +284,29 @@ type raw struct {
 	rule *rules.Rule
 	obj  *inventory.Object
 	v    rules.Violation
+	// namespace is set for namespace rules: their platform status is the
+	// namespace's, not that of the object they are anchored on.
+	namespace string
 }
 
-// tally counts the (rule, object) checks made per severity, for the score.
+// tally counts the (rule, object) checks made and the objects checked, for
+// the summary and the score.
 type tally struct {
-	checks map[api.Severity]int
+	checks  map[api.Severity]int
+	objects int
 }
 
 func (e *Engine) evalObject(d *dispatch, inv *inventory.Inventory, o *inventory.Object, t *tally) []raw {
 	var out []raw
 	in := rules.Input{Object: o, Inventory: inv, Settings: &e.settings}
+	ran := false
+	defer func() {
+		if ran && inv == nil {
+			t.objects++ // counted once, on the per-object pass
+		}
+	}()
 	run := func(r *rules.Rule) {
+		ran = true
 		t.checks[r.Severity]++
 		for _, v := range r.Check(&in) {
 			out = append(out, raw{rule: r, obj: o, v: v})
@@ -309,6 +345,7 @@ func (e *Engine) evalNamespaces(inv *inventory.Inventory, t *tally) []raw {
 			continue
 		}
 		in := rules.Input{Object: nsObj, Namespace: ns, Inventory: inv, Settings: &e.settings}
+		exp := -1 // exposure of the namespace, computed on first need
 		for _, r := range e.cross.namespace {
 			t.checks[r.Severity]++
 			for _, v := range r.Check(&in) {
@@ -316,7 +353,13 @@ func (e *Engine) evalNamespaces(inv *inventory.Inventory, t *tally) []raw {
 				if o == nil {
 					o = anchor
 				}
-				out = append(out, raw{rule: r, obj: o, v: v})
+				if r.SeverityByExposure && v.Severity == nil {
+					if exp < 0 {
+						exp = int(exposureOf(inv, ns))
+					}
+					v.Severity = exposedSeverity(r.Severity, exposure(exp))
+				}
+				out = append(out, raw{rule: r, obj: o, v: v, namespace: ns})
 			}
 		}
 	}
@@ -331,18 +374,39 @@ func (t *tally) merge(o tally) {
 	for k, v := range o.checks {
 		t.checks[k] += v
 	}
+	t.objects += o.objects
 }
 
-// finding converts a violation, applying exceptions (which need the
+// pending converts a violation, applying exceptions (which need the
 // object's annotations, so this happens before the object is slimmed).
-func (e *Engine) finding(r raw) api.Finding {
+func (e *Engine) pending(r raw) pending {
 	f := e.toFinding(r)
 	if s, note := e.suppression(r, f, e.settings.Now); s != nil {
 		f.Suppressed = s
 	} else if note != "" {
 		f.Note = note
 	}
-	return f
+	switch {
+	case r.rule.JudgesPlatform:
+	case r.namespace != "":
+		f.Platform = e.settings.Live && contains(e.systemNamespaces, r.namespace)
+	default:
+		f.Platform = platform.Object(r.obj) || (e.settings.Live && platform.InSystemNamespace(r.obj, e.systemNamespaces))
+	}
+	p := pending{obj: r.obj, f: f, covers: r.v.Covers}
+	if p.covers == nil && r.v.Container != "" {
+		p.covers = []string{r.v.Container}
+	}
+	return p
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
 }
 
 // finish orders the findings, applies the baseline and summarises.
@@ -352,8 +416,16 @@ func (e *Engine) finish(ps []pending, t tally) *Result {
 	if e.baseline != nil {
 		baselined = e.baseline.counts()
 	}
+	e.fold(ps)
 	for _, i := range sortPending(ps) {
+		if ps[i].folded {
+			continue
+		}
 		f := ps[i].f
+		if f.Platform && !e.includeSystem {
+			res.Summary.Platform++
+			continue
+		}
 		if f.Suppressed == nil && baselined[f.Fingerprint] > 0 {
 			baselined[f.Fingerprint]--
 			f.Suppressed = &api.Suppression{Source: "baseline", Reason: "present in the baseline"}
@@ -364,7 +436,9 @@ func (e *Engine) finish(ps []pending, t tally) *Result {
 		}
 		res.Findings = append(res.Findings, f)
 	}
+	platformCount := res.Summary.Platform
 	res.Summary = summarize(res, t)
+	res.Summary.Platform += platformCount
 	return res
 }
 
@@ -402,10 +476,14 @@ func (e *Engine) toFinding(r raw) api.Finding {
 		key = r.v.Field
 	}
 	ref := r.obj.Ref()
+	sev := r.rule.Severity
+	if r.v.Severity != nil {
+		sev = *r.v.Severity
+	}
 	return api.Finding{
 		RuleID:      r.rule.ID,
 		Title:       r.rule.Title,
-		Severity:    r.rule.Severity,
+		Severity:    sev,
 		Category:    r.rule.Category,
 		Message:     r.v.Message,
 		Object:      ref,

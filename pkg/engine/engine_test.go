@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -184,11 +185,45 @@ func TestScoreAndParallelDeterminism(t *testing.T) {
 			t.Fatalf("order differs at %d", i)
 		}
 	}
-	if one.Summary.Score <= 0 || one.Summary.Score >= 100 || one.Summary.Checks == 0 {
+	// Criticals cap the score at 40 whatever surrounds them.
+	if one.Summary.Score == nil || *one.Summary.Score > 40 || one.Summary.Critical == 0 || one.Summary.Checks == 0 {
 		t.Errorf("summary = %+v", one.Summary)
 	}
+	// Nothing checked: no score at all, never a perfect one.
 	clean := engine.New().Scan(inventory.New(nil))
-	if clean.Summary.Score != 100 {
-		t.Errorf("empty scan score = %d", clean.Summary.Score)
+	if clean.Summary.Score != nil {
+		t.Errorf("empty scan score = %d, want none", *clean.Summary.Score)
+	}
+}
+
+// TestScoreOf pins the documented score: cost by each object's worst
+// finding, capped by the worst severity present.
+func TestScoreOf(t *testing.T) {
+	sev := func(ss ...api.Severity) map[string]api.Severity {
+		m := map[string]api.Severity{}
+		for i, s := range ss {
+			m[fmt.Sprint(i)] = s
+		}
+		return m
+	}
+	for _, c := range []struct {
+		objects int
+		worst   map[string]api.Severity
+		want    int
+	}{
+		{10, sev(), 100},
+		{10, sev(api.SeverityInfo), 100},
+		{10, sev(api.SeverityLow), 99},                         // 99.5, capped at 99
+		{100, sev(api.SeverityMedium), 90},                     // 99.8, capped at 90
+		{1000, sev(api.SeverityHigh), 70},                      // one high anywhere caps at 70
+		{1000, sev(api.SeverityCritical), 40},                  // one critical anywhere caps at 40
+		{10, sev(api.SeverityHigh, api.SeverityHigh), 70},      // 90 capped at 70
+		{4, sev(api.SeverityHigh, api.SeverityHigh, 0, 0), 70}, // 75 capped at 70
+		{4, sev(api.SeverityHigh, api.SeverityHigh, api.SeverityHigh, api.SeverityHigh), 50},
+		{2, sev(api.SeverityCritical, api.SeverityCritical), 0},
+	} {
+		if got := engine.ScoreOf(c.objects, c.worst); got != c.want {
+			t.Errorf("ScoreOf(%d, %v) = %d, want %d", c.objects, c.worst, got, c.want)
+		}
 	}
 }

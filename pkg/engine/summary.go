@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math"
+	"strconv"
 
 	"github.com/guardrail-k8s/guardrail/pkg/api"
 )
@@ -16,11 +17,17 @@ type Summary struct {
 	Info     int `json:"info"`
 	// Suppressed counts findings covered by exceptions or the baseline.
 	Suppressed int `json:"suppressed"`
-	// Checks is the number of (rule, object) evaluations; Failed of those found something.
+	// Platform counts findings about Kubernetes' own objects; they are not
+	// in the severity counts, the score or the gate (see --include-system).
+	Platform int `json:"platform,omitempty"`
+	// Checks is the number of (rule, object) evaluations.
 	Checks int `json:"checks"`
-	Failed int `json:"failed"`
-	// Score is 0-100: the severity-weighted share of checks that passed.
-	Score int `json:"score"`
+	// Objects is the number of objects at least one rule judged; Failed of
+	// those have an active finding.
+	Objects int `json:"objects"`
+	Failed  int `json:"failed"`
+	// Score is 0-100 (see ScoreOf); absent when nothing was checked.
+	Score *int `json:"score,omitempty"`
 	// Errors and Warnings count input problems.
 	Errors   int `json:"errors"`
 	Warnings int `json:"warnings"`
@@ -57,7 +64,12 @@ func (s *Summary) AtOrAbove(sev api.Severity) int {
 
 func summarize(res *Result, t tally) Summary {
 	var s Summary
+	worst := map[string]api.Severity{}
 	for _, f := range res.Findings {
+		if f.Platform {
+			s.Platform++
+			continue
+		}
 		switch f.Severity {
 		case api.SeverityCritical:
 			s.Critical++
@@ -70,27 +82,60 @@ func summarize(res *Result, t tally) Summary {
 		default:
 			s.Info++
 		}
+		k := f.Object.String() + "\x00" + f.Location.File
+		if w, ok := worst[k]; !ok || f.Severity > w {
+			worst[k] = f.Severity
+		}
 	}
 	s.Suppressed = len(res.Suppressed)
-	// A (rule, object) pair whose findings were all suppressed counts as passed.
-	failedPairs := map[string]api.Severity{}
-	for _, f := range res.Findings {
-		failedPairs[f.RuleID+"\x00"+f.Object.String()+"\x00"+f.Location.File] = f.Severity
-	}
-	var total, lost float64
-	for sev, n := range t.checks {
+	for _, n := range t.checks {
 		s.Checks += n
-		total += float64(n * sev.Weight())
 	}
-	for _, sev := range failedPairs {
-		s.Failed++
-		lost += float64(sev.Weight())
-	}
-	s.Score = 100
-	if total > 0 {
-		s.Score = int(math.Round(100 * (1 - math.Min(lost, total)/total)))
+	s.Objects = max(t.objects, len(worst))
+	s.Failed = len(worst)
+	if s.Checks > 0 {
+		sc := ScoreOf(s.Objects, worst)
+		s.Score = &sc
 	}
 	return s
+}
+
+// ScoreOf is the posture score of objects judged objects, of which those in
+// worst have active findings (by their most severe one). It is meant to be
+// read as a security lead would:
+//
+//   - each object costs by its worst finding, not per check or per finding:
+//     critical 1, high 0.5, medium 0.2, low 0.05, info 0; the score starts
+//     from 100 × (1 − cost ÷ objects);
+//   - the worst severity caps it: any critical at 40, any high at 70, any
+//     medium at 90, so a report with a critical never looks healthy
+//     however many clean objects surround it;
+//   - 100 only when nothing but info remains.
+func ScoreOf(objects int, worst map[string]api.Severity) int {
+	if objects == 0 {
+		return 100
+	}
+	var cost float64
+	top := api.SeverityInfo
+	for _, sev := range worst {
+		top = max(top, sev)
+		switch sev {
+		case api.SeverityCritical:
+			cost += 1
+		case api.SeverityHigh:
+			cost += 0.5
+		case api.SeverityMedium:
+			cost += 0.2
+		case api.SeverityLow:
+			cost += 0.05
+		}
+	}
+	score := int(math.Floor(100 * (1 - math.Min(cost, float64(objects))/float64(objects))))
+	caps := map[api.Severity]int{api.SeverityCritical: 40, api.SeverityHigh: 70, api.SeverityMedium: 90, api.SeverityLow: 99}
+	if c, ok := caps[top]; ok && score > c {
+		score = c
+	}
+	return score
 }
 
 // RecountProblems fills the error and warning counts from res.Problems.
@@ -103,4 +148,12 @@ func (res *Result) RecountProblems() {
 			res.Summary.Errors++
 		}
 	}
+}
+
+// ScoreText is the score as "N/100", or "n/a" when nothing was checked.
+func (s *Summary) ScoreText() string {
+	if s.Score == nil {
+		return "n/a"
+	}
+	return strconv.Itoa(*s.Score) + "/100"
 }

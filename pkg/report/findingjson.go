@@ -67,6 +67,20 @@ func appendFinding(b []byte, f *api.Finding) ([]byte, error) {
 	if f.Note != "" {
 		b = appendField(b, in1, "note", f.Note, false)
 	}
+	if len(f.Related) > 0 {
+		b = append(b, ","+in1+`"related": [`...)
+		for i, id := range f.Related {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, in2...)
+			b = appendString(b, id)
+		}
+		b = append(b, in1+"]"...)
+	}
+	if f.Platform {
+		b = append(b, ","+in1+`"platform": true`...)
+	}
 	if s := f.Suppressed; s != nil {
 		b = append(b, ","+in1+`"suppressed": {`...)
 		first = true

@@ -32,6 +32,10 @@ func randomFinding(r *rand.Rand) *api.Finding {
 	if r.IntN(2) == 0 {
 		f.Location.Line = r.IntN(100000) - 10
 	}
+	for range r.IntN(3) {
+		f.Related = append(f.Related, s())
+	}
+	f.Platform = r.IntN(2) == 0
 	if r.IntN(3) == 0 {
 		f.Suppressed = &api.Suppression{Source: s(), Reason: s(), Expires: s()}
 	}

@@ -19,7 +19,7 @@ func (p *markdownPrinter) Print(w io.Writer, res *engine.Result) error {
 		ew.printf("> **Partial results:** part of the input could not be read; findings may be missing.\n\n")
 	}
 	ew.printf("| Critical | High | Medium | Low | Info | Suppressed | Score |\n|---:|---:|---:|---:|---:|---:|---:|\n")
-	ew.printf("| %d | %d | %d | %d | %d | %d | %d/100 |\n\n", s.Critical, s.High, s.Medium, s.Low, s.Info, s.Suppressed, s.Score)
+	ew.printf("| %d | %d | %d | %d | %d | %d | %s |\n\n", s.Critical, s.High, s.Medium, s.Low, s.Info, s.Suppressed, s.ScoreText())
 	if len(res.Findings) == 0 {
 		ew.printf("No findings.\n")
 	} else {

@@ -75,7 +75,14 @@ func (p *tablePrinter) Print(w io.Writer, res *engine.Result) error {
 	if s.Suppressed > 0 {
 		ew.printf(", %d suppressed", s.Suppressed)
 	}
-	ew.printf(" | score %d/100 over %d checks", s.Score, s.Checks)
+	if s.Score == nil {
+		ew.printf(" | no score: nothing was checked")
+	} else {
+		ew.printf(" | score %s over %d objects (%d checks)", s.ScoreText(), s.Objects, s.Checks)
+	}
+	if s.Platform > 0 {
+		ew.printf(" | %d on Kubernetes' own objects not counted", s.Platform)
+	}
 	if s.Errors > 0 || s.Warnings > 0 {
 		ew.printf(" | %d input errors, %d warnings", s.Errors, s.Warnings)
 	}
@@ -107,6 +114,12 @@ func (p *tablePrinter) group(ew *errWriter, fs []api.Finding) {
 			ew.printf("  %s %-*s %-6s %s\n", p.paint(f.Severity, sev), idw, f.RuleID, line, f.Message)
 			if f.Note != "" {
 				ew.printf("  %8s %-*s %-6s note: %s\n", "", idw, "", "", f.Note)
+			}
+			if len(f.Related) > 0 {
+				ew.printf("  %8s %-*s %-6s also: %s\n", "", idw, "", "", strings.Join(f.Related, ", "))
+			}
+			if f.Platform {
+				ew.printf("  %8s %-*s %-6s platform: a Kubernetes default object (shown by --include-system)\n", "", idw, "", "")
 			}
 		}
 		ew.printf("\n")

@@ -11,7 +11,8 @@ func init() {
 			Example:     "- --enable-admission-plugins=NodeRestriction",
 			References:  []api.Reference{cis("1.2.15", "Ensure that the admission control plugin NodeRestriction is set"), mitreImpairDef},
 		},
-		Scope: ScopeWorkload,
+		JudgesPlatform: true,
+		Scope:          ScopeWorkload,
 		Check: func(in *Input) []Violation {
 			return controlPlaneCheck(in, "kube-apiserver", func(cf *componentFlags) (string, string, bool) {
 				if contains(listFlag(cf.values["disable-admission-plugins"]), "PodSecurity") {

@@ -11,7 +11,8 @@ func init() {
 			Example:     "- --authorization-mode=Node,RBAC",
 			References:  []api.Reference{cis("1.2.2", "Ensure that the --authorization-mode argument is not set to AlwaysAllow"), mitreValidAcct},
 		},
-		Scope: ScopeWorkload,
+		JudgesPlatform: true,
+		Scope:          ScopeWorkload,
 		Check: func(in *Input) []Violation {
 			return controlPlaneCheck(in, "kube-apiserver", func(cf *componentFlags) (string, string, bool) {
 				modes := listFlag(cf.values["authorization-mode"])

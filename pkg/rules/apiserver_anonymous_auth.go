@@ -11,7 +11,8 @@ func init() {
 			Example:     "- --anonymous-auth=false",
 			References:  []api.Reference{cis("1.2.1", "Ensure that the --anonymous-auth argument is set to false"), mitreValidAcct},
 		},
-		Scope: ScopeWorkload,
+		JudgesPlatform: true,
+		Scope:          ScopeWorkload,
 		Check: func(in *Input) []Violation {
 			return controlPlaneCheck(in, "kube-apiserver", func(cf *componentFlags) (string, string, bool) {
 				if cf.values["anonymous-auth"] == "false" {

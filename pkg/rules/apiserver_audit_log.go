@@ -11,7 +11,8 @@ func init() {
 			Example:     "- --audit-policy-file=/etc/kubernetes/audit-policy.yaml\n- --audit-log-path=/var/log/kubernetes/audit.log\n- --audit-log-maxage=30",
 			References:  []api.Reference{cis("1.2.18", "Ensure that the --audit-log-path argument is set"), mitreImpairDef},
 		},
-		Scope: ScopeWorkload,
+		JudgesPlatform: true,
+		Scope:          ScopeWorkload,
 		Check: func(in *Input) []Violation {
 			return controlPlaneCheck(in, "kube-apiserver", func(cf *componentFlags) (string, string, bool) {
 				if cf.values["audit-log-path"] != "" || cf.values["audit-webhook-config-file"] != "" {

@@ -11,7 +11,8 @@ func init() {
 			Example:     "- --encryption-provider-config=/etc/kubernetes/encryption-config.yaml",
 			References:  []api.Reference{cis("1.2.27", "Ensure that the --encryption-provider-config argument is set as appropriate"), mitreCredsFiles},
 		},
-		Scope: ScopeWorkload,
+		JudgesPlatform: true,
+		Scope:          ScopeWorkload,
 		Check: func(in *Input) []Violation {
 			return controlPlaneCheck(in, "kube-apiserver", func(cf *componentFlags) (string, string, bool) {
 				if cf.values["encryption-provider-config"] != "" {

@@ -11,7 +11,8 @@ func init() {
 			Example:     "# remove --insecure-port and --insecure-bind-address",
 			References:  []api.Reference{cis("1.2.4", "Ensure that the --insecure-port argument is set to 0"), mitreExternal},
 		},
-		Scope: ScopeWorkload,
+		JudgesPlatform: true,
+		Scope:          ScopeWorkload,
 		Check: func(in *Input) []Violation {
 			return controlPlaneCheck(in, "kube-apiserver", func(cf *componentFlags) (string, string, bool) {
 				if p, ok := cf.values["insecure-port"]; ok && p != "0" {

@@ -15,7 +15,8 @@ func init() {
 			Example:     "- --tls-min-version=VersionTLS12\n- --tls-cipher-suites=TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
 			References:  []api.Reference{cis("1.2.29", "Ensure that the API Server only makes use of Strong Cryptographic Ciphers"), mitre("T1557", "Adversary-in-the-Middle")},
 		},
-		Scope: ScopeWorkload,
+		JudgesPlatform: true,
+		Scope:          ScopeWorkload,
 		Check: func(in *Input) []Violation {
 			return controlPlaneCheck(in, "kube-apiserver", func(cf *componentFlags) (string, string, bool) {
 				if v := cf.values["tls-min-version"]; v == "VersionTLS10" || v == "VersionTLS11" {

@@ -20,9 +20,10 @@ func init() {
 			Example:     "# kubeadm upgrade plan && kubeadm upgrade apply v1.37.2\n# or your provider's upgrade command",
 			References:  []api.Reference{cis("1.1", "Control plane components"), mitre("T1190", "Exploit Public-Facing Application")},
 		},
-		Scope: ScopeObject,
-		Kinds: []schema.GroupKind{kindClusterInfo},
-		Input: ClusterOnly,
+		JudgesPlatform: true,
+		Scope:          ScopeObject,
+		Kinds:          []schema.GroupKind{kindClusterInfo},
+		Input:          ClusterOnly,
 		Check: func(in *Input) []Violation {
 			v := serverVersion(in)
 			minor, _, ok := parseVersion(v)

@@ -16,9 +16,10 @@ func init() {
 			Example:     "# kubeadm upgrade apply v1.37.2",
 			References:  []api.Reference{mitre("T1190", "Exploit Public-Facing Application")},
 		},
-		Scope: ScopeObject,
-		Kinds: []schema.GroupKind{kindClusterInfo},
-		Input: ClusterOnly,
+		JudgesPlatform: true,
+		Scope:          ScopeObject,
+		Kinds:          []schema.GroupKind{kindClusterInfo},
+		Input:          ClusterOnly,
 		Check: func(in *Input) []Violation {
 			v := serverVersion(in)
 			minor, patch, ok := parseVersion(v)

@@ -37,8 +37,9 @@ func init() {
 			Example:     "securityContext:\n  capabilities:\n    drop: [ALL]\n    add: [NET_BIND_SERVICE]",
 			References:  []api.Reference{cis("5.2.8", "Minimize the admission of containers with the NET_RAW capability"), cis("5.2.9", "Minimize the admission of containers with added capabilities"), mitreEscape},
 		},
-		Scope: ScopeWorkload,
-		Check: checkDangerousCapabilities,
+		Scope:    ScopeWorkload,
+		Subsumes: []string{"pss-capabilities-baseline", "pss-capabilities-restricted"},
+		Check:    checkDangerousCapabilities,
 	})
 }
 

@@ -33,6 +33,9 @@ func checkLowUID(in *Input) []Violation {
 		case u.Value < minSafeID:
 			v := containerViolation(c, "", "uid", "runAsUser %d is below %d", u.Value, minSafeID)
 			v.Field = workload.FieldOf(c, u)
+			if u.Value != 0 {
+				v.Covers = []string{c.Name + "/low-uid"} // a fact no PSS check states
+			}
 			out = append(out, v)
 		}
 		if g.Set && g.Value < minSafeID {
@@ -41,6 +44,7 @@ func checkLowUID(in *Input) []Violation {
 				v.Message = c.String() + ": runAsGroup 0 is the root group"
 			}
 			v.Field = workload.FieldOf(c, g)
+			v.Covers = []string{c.Name + "/gid"} // a fact no PSS check states
 			out = append(out, v)
 		}
 	}

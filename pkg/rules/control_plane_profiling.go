@@ -11,7 +11,8 @@ func init() {
 			Example:     "- --profiling=false",
 			References:  []api.Reference{cis("1.2.17", "Ensure that the --profiling argument is set to false"), mitreDiscovery},
 		},
-		Scope: ScopeWorkload,
+		JudgesPlatform: true,
+		Scope:          ScopeWorkload,
 		Check: func(in *Input) []Violation {
 			return controlPlaneCheck(in, "", func(cf *componentFlags) (string, string, bool) {
 				if cf.values["profiling"] == "false" {

@@ -47,8 +47,9 @@ func init() {
 			Example:     "# Instead of the runtime socket or node paths, use the API or a CSI driver:\nvolumes:\n- name: data\n  persistentVolumeClaim:\n    claimName: data",
 			References:  []api.Reference{cis("5.2.12", "Minimize the admission of HostPath volumes"), nsa("Pod security: hardening container environments"), mitreEscape},
 		},
-		Scope: ScopeWorkload,
-		Check: checkSensitiveHostPath,
+		Scope:    ScopeWorkload,
+		Subsumes: []string{"pss-host-path-volumes", "pss-restricted-volumes"},
+		Check:    checkSensitiveHostPath,
 	})
 }
 
@@ -98,11 +99,12 @@ func checkSensitiveHostPath(in *Input) []Violation {
 				}
 				mounted = true
 				out = append(out, Violation{Message: c.String() + ": " + desc + " at " + m.MountPath,
-					Field: c.Field("volumeMounts[" + itoa(mi) + "]"), Container: c.Name, Key: string(c.Type) + "/" + c.Name + "/volume/" + v.Name})
+					Field: c.Field("volumeMounts[" + itoa(mi) + "]"), Container: c.Name, Key: string(c.Type) + "/" + c.Name + "/volume/" + v.Name,
+					Covers: []string{"volume/" + v.Name}})
 			}
 		}
 		if !mounted {
-			out = append(out, Violation{Message: desc + ", mounted by no container yet", Field: field, Key: "volume/" + v.Name})
+			out = append(out, Violation{Message: desc + ", mounted by no container yet", Field: field, Key: "volume/" + v.Name, Covers: []string{"volume/" + v.Name}})
 		}
 	}
 	return out

@@ -15,7 +15,8 @@ func init() {
 			Example:     "image: registry.example.com/web:1.4.2@sha256:<digest>",
 			References:  []api.Reference{nsa("Pod security: building secure container images"), mitreImplant},
 		},
-		Scope: ScopeWorkload,
+		Scope:    ScopeWorkload,
+		Subsumes: []string{"image-not-pinned", "image-pull-policy"},
 		Check: func(in *Input) []Violation {
 			var out []Violation
 			for i := range in.Workload.Containers {

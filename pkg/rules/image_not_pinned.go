@@ -15,7 +15,8 @@ func init() {
 			Example:     "image: registry.example.com/web:1.4.2@sha256:4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945",
 			References:  []api.Reference{nsa("Pod security: building secure container images"), mitreImplant},
 		},
-		Scope: ScopeWorkload,
+		Scope:    ScopeWorkload,
+		Subsumes: []string{"image-pull-policy"}, // a digest never moves: the pull policy matters only for a tag
 		Check: func(in *Input) []Violation {
 			var out []Violation
 			for i := range in.Workload.Containers {

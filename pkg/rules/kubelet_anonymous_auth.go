@@ -15,8 +15,9 @@ func init() {
 			Example:     "authentication:\n  anonymous:\n    enabled: false\n  webhook:\n    enabled: true",
 			References:  []api.Reference{cis("4.2.1", "Ensure that the --anonymous-auth argument is set to false"), mitreExec},
 		},
-		Scope: ScopeObject,
-		Kinds: []schema.GroupKind{kindKubeletConfig},
+		JudgesPlatform: true,
+		Scope:          ScopeObject,
+		Kinds:          []schema.GroupKind{kindKubeletConfig},
 		Check: func(in *Input) []Violation {
 			if on, found, _ := unstructured.NestedBool(kubeletConfig(in), "authentication", "anonymous", "enabled"); found && on {
 				return []Violation{{Message: kubeletName(in) + "authentication.anonymous.enabled is true", Field: "authentication.anonymous.enabled"}}

@@ -15,8 +15,9 @@ func init() {
 			Example:     "authorization:\n  mode: Webhook",
 			References:  []api.Reference{cis("4.2.2", "Ensure that the --authorization-mode argument is not set to AlwaysAllow"), mitreExec},
 		},
-		Scope: ScopeObject,
-		Kinds: []schema.GroupKind{kindKubeletConfig},
+		JudgesPlatform: true,
+		Scope:          ScopeObject,
+		Kinds:          []schema.GroupKind{kindKubeletConfig},
 		Check: func(in *Input) []Violation {
 			if m, _, _ := unstructured.NestedString(kubeletConfig(in), "authorization", "mode"); m == "AlwaysAllow" {
 				return []Violation{{Message: kubeletName(in) + "authorization.mode is AlwaysAllow", Field: "authorization.mode"}}

@@ -17,8 +17,9 @@ func init() {
 			Example:     "readOnlyPort: 0",
 			References:  []api.Reference{cis("4.2.4", "Verify that the --read-only-port argument is set to 0"), mitreDiscovery},
 		},
-		Scope: ScopeObject,
-		Kinds: []schema.GroupKind{kindKubeletConfig},
+		JudgesPlatform: true,
+		Scope:          ScopeObject,
+		Kinds:          []schema.GroupKind{kindKubeletConfig},
 		Check: func(in *Input) []Violation {
 			p, found, _ := unstructured.NestedFieldNoCopy(kubeletConfig(in), "readOnlyPort")
 			port, _ := p.(int64)

@@ -24,9 +24,10 @@ func init() {
 			Example:     "# e.g. Canal: Flannel networking with Calico policy enforcement\nkubectl apply -f canal.yaml",
 			References:  []api.Reference{nsa("Network separation and hardening: network policies"), mitreImpairDef},
 		},
-		Scope:       ScopeWorkload,
-		CrossObject: true,
-		Input:       ClusterOnly,
+		JudgesPlatform: true,
+		Scope:          ScopeWorkload,
+		CrossObject:    true,
+		Input:          ClusterOnly,
 		Check: func(in *Input) []Violation {
 			if in.Object.GVK.Kind != "DaemonSet" || !hasPrefix(in.Object.Name(), nonEnforcingCNIs) {
 				return nil

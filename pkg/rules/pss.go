@@ -21,6 +21,7 @@ import (
 
 type pssMeta struct {
 	id, title, control string
+	subsumes           []string
 	severity           api.Severity
 	rationale, fix     string
 	example            string
@@ -93,6 +94,7 @@ var pssChecks = map[policy.CheckID]pssMeta{
 		fix:       "Set runAsNonRoot: true in the pod or every container securityContext.", example: "securityContext:\n  runAsNonRoot: true",
 		refs: []api.Reference{cis("5.2.7", "Minimize the admission of root containers"), nsa("Pod security: non-root containers and rootless container engines"), mitrePrivEsc}},
 	"runAsUser": {id: "pss-run-as-user", title: "Runs as UID 0", control: "Running as Non-root user", severity: api.SeverityHigh,
+		subsumes:  []string{"container-low-uid"}, // runAsUser: 0 is one fact
 		rationale: "runAsUser: 0 runs the container as root.",
 		fix:       "Set runAsUser to a non-zero UID, or remove it and set runAsNonRoot.", example: "securityContext:\n  runAsUser: 10001\n  runAsNonRoot: true",
 		refs: []api.Reference{cis("5.2.7", "Minimize the admission of root containers"), mitrePrivEsc}},
@@ -118,6 +120,7 @@ func init() {
 			RuleInfo: api.RuleInfo{ID: m.id, Title: m.title, Severity: m.severity, Category: api.CategoryPodSecurity,
 				Rationale: m.rationale, Remediation: m.fix, Example: m.example, References: refs},
 			Scope:    ScopeWorkload,
+			Subsumes: m.subsumes,
 			PSSLevel: c.Level,
 			Check:    pssCheck(c),
 		})
@@ -149,7 +152,7 @@ func pssCheck(c policy.Check) func(*Input) []Violation {
 				msg += ": " + r.ForbiddenDetail
 			}
 			field, container := locatePSS(w, r.ForbiddenDetail)
-			out = append(out, Violation{Message: msg, Field: field, Container: container, Key: string(c.ID)})
+			out = append(out, Violation{Message: msg, Field: field, Container: container, Key: string(c.ID), Covers: pssCovers(w, r.ForbiddenDetail)})
 		}
 		return out
 	}
@@ -203,6 +206,24 @@ func locatePSS(w *workload.Workload, detail string) (field, container string) {
 		}
 	}
 	return w.SpecPath, ""
+}
+
+// pssCovers lists the containers and volumes a PSS result names (each
+// quoted in its detail), so that a rule subsuming it folds it only when it
+// reports on all of them.
+func pssCovers(w *workload.Workload, detail string) []string {
+	var out []string
+	for _, c := range w.Containers {
+		if strings.Contains(detail, fmt.Sprintf("%q", c.Name)) {
+			out = append(out, c.Name)
+		}
+	}
+	for _, v := range w.Spec.Volumes {
+		if strings.Contains(detail, fmt.Sprintf("%q", v.Name)) {
+			out = append(out, "volume/"+v.Name)
+		}
+	}
+	return out
 }
 
 // PSSRuleIDs maps each upstream Pod Security check to its Guardrail rule ID.

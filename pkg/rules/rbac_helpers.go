@@ -13,15 +13,10 @@ import (
 var roleKinds = []schema.GroupKind{kindRole, kindClusterRole}
 var bindingKinds = []schema.GroupKind{kindRoleBinding, kindClusterRoleBinding}
 
-// bootstrapLabel marks the roles and bindings the API server creates itself.
-const bootstrapLabel = "kubernetes.io/bootstrapping"
-
 // policyRules returns the rules of a Role or ClusterRole. Kubernetes' own
-// bootstrap roles are skipped: they are not the user's to change.
+// bootstrap roles are judged like any other; the engine marks their
+// findings as platform findings (package platform).
 func policyRules(o *inventory.Object) ([]rbacv1.PolicyRule, bool) {
-	if o.Meta.GetLabels()[bootstrapLabel] == "rbac-defaults" {
-		return nil, false
-	}
 	switch r := o.Obj.(type) {
 	case *rbacv1.Role:
 		return r.Rules, true
@@ -95,9 +90,6 @@ func sortedSet(m map[string]bool) []string {
 
 // bindingOf returns the roleRef and subjects of a RoleBinding or ClusterRoleBinding.
 func bindingOf(o *inventory.Object) (rbacv1.RoleRef, []rbacv1.Subject, bool) {
-	if o.Meta.GetLabels()[bootstrapLabel] == "rbac-defaults" {
-		return rbacv1.RoleRef{}, nil, false
-	}
 	switch b := o.Obj.(type) {
 	case *rbacv1.RoleBinding:
 		return b.RoleRef, b.Subjects, true

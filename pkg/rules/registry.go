@@ -23,6 +23,9 @@ func register(r Rule) {
 	if _, dup := registry[r.ID]; dup {
 		panic(fmt.Sprintf("rules: duplicate rule ID %q", r.ID))
 	}
+	if r.SeverityByExposure {
+		r.Rationale += ExposureNote(r.Severity)
+	}
 	registry[r.ID] = &r
 }
 
@@ -75,6 +78,14 @@ func validateRule(id string, r *Rule) []error {
 		}
 	default:
 		bad("invalid scope %d", r.Scope)
+	}
+	for _, s := range r.Subsumes {
+		if _, ok := registry[s]; !ok || s == id {
+			bad("subsumes unknown rule %q", s)
+		}
+		if sr := registry[s]; sr != nil && contains(sr.Subsumes, id) {
+			bad("subsumes %q, which subsumes it back", s)
+		}
 	}
 	for _, ref := range r.References {
 		if ref.ID == "" {

@@ -48,6 +48,23 @@ type Rule struct {
 	// Workload.PSSLevel of the inventory's workloads; the engine then keeps
 	// that level when it slims them (computing it costs a PSS evaluation).
 	NeedsPodSecurityLevel bool
+	// Subsumes lists the IDs of rules that restate a fact this rule reports.
+	// When both fire on the same object and the other finding's containers or
+	// volumes (Violation.Covers) are all among this one's, the engine reports
+	// this finding only and names the other rule in Finding.Related. Either
+	// rule can still be enabled or disabled on its own; disabling this one
+	// brings the other back.
+	Subsumes []string
+	// JudgesPlatform is set on rules about the cluster's own configuration
+	// (control-plane flags, kubelets, the CNI, versions, certificates): their
+	// findings on Kubernetes' own objects are the operator's to act on, so
+	// they are never left out as platform findings.
+	JudgesPlatform bool
+	// SeverityByExposure is set on namespace rules whose risk depends on what
+	// runs in the namespace: the engine lowers a finding to low where the
+	// namespace runs no workload, and raises it one level where a Service
+	// selects the namespace's pods (see ExposureNote).
+	SeverityByExposure bool
 	// Check returns the violations of one input. It must be pure and must not
 	// modify its input.
 	Check func(*Input) []Violation
@@ -114,4 +131,27 @@ type Violation struct {
 	// Object overrides the object the violation is reported on (namespace
 	// rules anchor on an object of the namespace).
 	Object *inventory.Object
+	// Severity, when set, replaces the rule's severity for this violation:
+	// evidence weaker than the rule's default (entropy alone) or a milder
+	// variant (a read-only mount) is graded lower.
+	Severity *api.Severity
+	// Covers names the containers or volumes the violation is about, when it
+	// is about several (a Pod Security result lists every offending
+	// container); empty means the Container alone, or the whole object.
+	Covers []string
 }
+
+// ExposureNote is the sentence appended to the rationale of rules with
+// SeverityByExposure, so that `rules explain` and docs/rules.md say how the
+// severity is chosen.
+func ExposureNote(def api.Severity) string {
+	up := def + 1
+	if up > api.SeverityCritical {
+		up = api.SeverityCritical
+	}
+	return " Severity follows exposure: low in a namespace that runs no workload, " + def.String() +
+		" where workloads run, " + up.String() + " where a Service selects them."
+}
+
+// severity returns a pointer to s, for Violation.Severity.
+func severity(s api.Severity) *api.Severity { return &s }

@@ -37,11 +37,29 @@ func checkSecretCommitted(in *Input) []Violation {
 	}
 	var out []Violation
 	report := func(field, key, value string) {
-		if isPlaceholderSecret(value) {
+		if isPlaceholderSecret(value) || secrets.Public(value) {
 			return
 		}
-		out = append(out, Violation{Message: field + "[" + key + "] holds a value (" + secrets.Redact(value) + ")",
-			Field: field + "[" + key + "]", Key: field + "/" + key})
+		v := Violation{Field: field + "[" + key + "]", Key: field + "/" + key}
+		// High where a credential is recognised (a known format, or a value
+		// under a secret-like name); a Secret that carries configuration in
+		// which nothing is recognised is still data in Git, but low.
+		ms := secrets.ScanText(key, value)
+		if len(ms) == 0 && secrets.SecretName(key) {
+			ms = []secrets.Match{{Detector: "secret-name", Description: "value under secret-like name " + quote(key), Redacted: secrets.Redact(value)}}
+		}
+		if len(ms) > 0 && !ms[0].Weak() {
+			what, _ := evidence(ms[0])
+			at := ""
+			if ms[0].Line > 0 {
+				at = " line " + itoa(ms[0].Line+1)
+			}
+			v.Message = field + "[" + key + "]" + at + " holds a " + what
+		} else {
+			v.Message = field + "[" + key + "] holds data in which no credential was recognised (" + secrets.Redact(value) + "); keep it out of Git or encrypt it all the same"
+			v.Severity = severity(api.SeverityLow)
+		}
+		out = append(out, v)
 	}
 	for _, k := range sortedKeys(s.Data) {
 		report("data", k, string(s.Data[k]))

@@ -35,8 +35,19 @@ func checkSecretInAnnotation(in *Input) []Violation {
 			continue
 		}
 		for _, m := range secrets.ScanText(k, v) {
-			out = append(out, Violation{Message: "annotation " + k + " holds a " + m.Description + " (" + m.Redacted + ")",
-				Field: field, Key: "annotation/" + k + "/" + m.Detector})
+			what, sev := evidence(m)
+			out = append(out, Violation{Message: "annotation " + k + " holds a " + what,
+				Field: field, Key: "annotation/" + k + "/" + m.Detector, Severity: sev})
+		}
+	}
+	// A pod template's annotations are copied onto every pod it makes.
+	if w := in.Object.Workload; w != nil && w.MetaPath != "metadata" && w.MetaPath != "" && w.Meta != nil {
+		for _, k := range sortedKeys(w.Meta.Annotations) {
+			for _, m := range secrets.ScanText(k, w.Meta.Annotations[k]) {
+				what, sev := evidence(m)
+				out = append(out, Violation{Message: "pod template annotation " + k + " holds a " + what,
+					Field: w.MetaPath + ".annotations[" + k + "]", Key: "template-annotation/" + k + "/" + m.Detector, Severity: sev})
+			}
 		}
 	}
 	return out

@@ -32,8 +32,9 @@ func checkSecretInArgs(in *Input) []Violation {
 			for j := range list.args {
 				key, val := flagValue(list.args, j)
 				for _, m := range secrets.Scan(key, val) {
-					v := containerViolation(c, "", list.name+"/"+itoa(j)+"/"+m.Detector, "%s[%d] holds a %s (%s)", list.name, j, m.Description, m.Redacted)
-					v.Field = c.Field(list.name + "[" + itoa(j) + "]")
+					what, sev := evidence(m)
+					v := containerViolation(c, "", list.name+"/"+itoa(j)+"/"+m.Detector, "%s[%d] holds a %s", list.name, j, what)
+					v.Field, v.Severity = c.Field(list.name+"["+itoa(j)+"]"), sev
 					out = append(out, v)
 				}
 			}

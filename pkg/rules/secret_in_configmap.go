@@ -30,17 +30,20 @@ func checkSecretInConfigMap(in *Input) []Violation {
 	var out []Violation
 	for _, k := range sortedKeys(cm.Data) {
 		for _, m := range secrets.ScanText(k, cm.Data[k]) {
-			msg := "data[" + k + "] holds a " + m.Description + " (" + m.Redacted + ")"
+			what, sev := evidence(m)
+			msg := "data[" + k + "] holds a " + what
 			if m.Line > 0 {
-				msg = "data[" + k + "] line " + itoa(m.Line+1) + " holds a " + m.Description + " (" + m.Redacted + ")"
+				msg = "data[" + k + "] line " + itoa(m.Line+1) + " holds a " + what
 			}
-			out = append(out, Violation{Message: msg, Field: "data[" + k + "]", Key: "data/" + k + "/" + m.Detector + "/" + itoa(m.Line)})
+			// One finding per key, whatever its line: the key is what a fix touches.
+			out = append(out, Violation{Message: msg, Field: "data[" + k + "]", Key: "data/" + k, Severity: sev})
 		}
 	}
 	for _, k := range sortedKeys(cm.BinaryData) {
 		for _, m := range secrets.ScanText(k, string(cm.BinaryData[k])) {
-			out = append(out, Violation{Message: "binaryData[" + k + "] holds a " + m.Description + " (" + m.Redacted + ")",
-				Field: "binaryData[" + k + "]", Key: "binaryData/" + k + "/" + m.Detector})
+			what, sev := evidence(m)
+			out = append(out, Violation{Message: "binaryData[" + k + "] holds a " + what,
+				Field: "binaryData[" + k + "]", Key: "binaryData/" + k, Severity: sev})
 		}
 	}
 	return out

@@ -28,8 +28,9 @@ func checkSecretInEnv(in *Input) []Violation {
 				continue
 			}
 			for _, m := range secrets.Scan(e.Name, e.Value) {
-				v := containerViolation(c, "", "env/"+e.Name+"/"+m.Detector, "env %s holds a %s (%s)", e.Name, m.Description, m.Redacted)
-				v.Field = c.Field("env[" + itoa(j) + "].value")
+				what, sev := evidence(m)
+				v := containerViolation(c, "", "env/"+e.Name+"/"+m.Detector, "env %s holds a %s", e.Name, what)
+				v.Field, v.Severity = c.Field("env["+itoa(j)+"].value"), sev
 				out = append(out, v)
 			}
 		}

@@ -20,8 +20,9 @@ func init() {
 			Example:     "apiVersion: cert-manager.io/v1\nkind: Certificate\nspec:\n  secretName: web-tls\n  renewBefore: 720h",
 			References:  []api.Reference{nsa("Network separation and hardening"), mitre("T1557", "Adversary-in-the-Middle")},
 		},
-		Scope: ScopeObject,
-		Kinds: []schema.GroupKind{kindSecret},
+		JudgesPlatform: true,
+		Scope:          ScopeObject,
+		Kinds:          []schema.GroupKind{kindSecret},
 		Check: func(in *Input) []Violation {
 			c, ok := leafCertificate(in)
 			if !ok {

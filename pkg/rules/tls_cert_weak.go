@@ -18,8 +18,9 @@ func init() {
 			Example:     "# cert-manager Certificate\nspec:\n  privateKey:\n    algorithm: ECDSA\n    size: 256",
 			References:  []api.Reference{mitre("T1557", "Adversary-in-the-Middle")},
 		},
-		Scope: ScopeObject,
-		Kinds: []schema.GroupKind{kindSecret},
+		JudgesPlatform: true,
+		Scope:          ScopeObject,
+		Kinds:          []schema.GroupKind{kindSecret},
 		Check: func(in *Input) []Violation {
 			c, ok := leafCertificate(in)
 			if !ok {

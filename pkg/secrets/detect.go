@@ -17,6 +17,25 @@ type Match struct {
 	Redacted string
 	// Line is the 0-based line within a multi-line text (ScanText only).
 	Line int
+	// More counts the further lines of a multi-line text that matched too;
+	// ScanText reports one match per text.
+	More int
+}
+
+// Weak reports whether the match rests on entropy alone: a random-looking
+// string with no known format and no secret-like name. Rules grade such
+// evidence below high.
+func (m Match) Weak() bool { return m.Detector == "high-entropy" }
+
+// strength orders matches: a known format, then a secret-like name, then entropy.
+func (m Match) strength() int {
+	switch m.Detector {
+	case "high-entropy":
+		return 0
+	case "secret-name":
+		return 1
+	}
+	return 2
 }
 
 type pattern struct {
@@ -108,6 +127,9 @@ func activePatterns(text string) []pattern {
 
 // scanWith is Scan restricted to the given patterns.
 func scanWith(ps []pattern, key, value string) []Match {
+	if Public(value) {
+		return nil
+	}
 	var out []Match
 	for _, p := range ps {
 		if !containsAny(value, p.anchors) {

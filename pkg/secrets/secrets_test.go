@@ -1,6 +1,7 @@
 package secrets
 
 import (
+	"encoding/base64"
 	"strings"
 	"testing"
 )
@@ -58,8 +59,51 @@ func TestScanIgnoresNonSecrets(t *testing.T) {
 func TestScanTextFindsAssignmentsByLine(t *testing.T) {
 	text := "server.port=8080\nspring.datasource.password=Sup3rS3cret!\n# comment\nredis:\n  token: \"abcd1234efgh\"\n"
 	ms := ScanText("application.properties", text)
-	if len(ms) != 2 || ms[0].Line != 1 || ms[1].Line != 4 {
+	// One finding per value: the first, strongest line, and a count of the rest.
+	if len(ms) != 1 || ms[0].Line != 1 || ms[0].More != 1 {
 		t.Fatalf("ScanText = %+v", ms)
+	}
+}
+
+// testCert is a real self-signed certificate (CN=test), public by nature.
+const testCert = `-----BEGIN CERTIFICATE-----
+MIIBfTCCASOgAwIBAgIUQm2dcAHHq0Yyv7W4I3fN5ZTRvVEwCgYIKoZIzj0EAwIw
+DzENMAsGA1UEAwwEdGVzdDAeFw0yNjAxMDEwMDAwMDBaFw0zNjAxMDEwMDAwMDBa
+MA8xDTALBgNVBAMMBHRlc3QwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAT5Kd3H
+pQ8c1mYwQmQ2m6c2vXk4l8zJr3aQpXgR0nY7m9Xo5HqQb2cV8d3nZ6sL0u4wK2rT
+yF7j9hE1aPq3mN6Xo1MwUTAdBgNVHQ4EFgQU3q7Yz0Wc4aP8s9Xb1tQ2mL5vJk4w
+HwYDVR0jBBgwFoAU3q7Yz0Wc4aP8s9Xb1tQ2mL5vJk4wDwYDVR0TAQH/BAUwAwEB
+/zAKBggqhkjOPQQDAgNIADBFAiEAz8Yb3Kp2WcN4mQx7T1vR5sL9uJ0aE6hD2fG8
+-----END CERTIFICATE-----
+`
+
+// TestPublicMaterialIsNotSecret: certificates, CA bundles (as PEM and
+// base64), public keys, digests and UUIDs give no finding; a private key
+// next to a certificate still does, once.
+func TestPublicMaterialIsNotSecret(t *testing.T) {
+	b64 := base64.StdEncoding.EncodeToString([]byte(testCert))
+	for _, c := range [][2]string{
+		{"ca.crt", testCert},
+		{"client-ca-file", testCert + testCert},
+		{"caBundle", b64},
+		{"tls.crt", "# cluster CA\n" + testCert},
+		{"id_ed25519.pub", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKx9Q2pL7vN4rT8wZ1yB5cF3hJ6gD0sAXk9mQ2pL7vN4 user@host"},
+		{"digest", "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"},
+		{"checksum", "sha512-Xk9mQ2pL7vN4rT8wZ1yB5cF3hJ6gD0sAXk9mQ2pL7vN4rT8wZ1yB5cF3hJ6gD0sA"},
+		{"clusterID", "3F2504E0-4F89-11D3-9A0C-0305E82C3301"},
+		{"public.pem", "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE+Snd\nx9Q2pL7vN4rT8wZ1yB5cF3hJ6gD0sAXk9mQ2pL7v\n-----END PUBLIC KEY-----\n"},
+	} {
+		if ms := ScanText(c[0], c[1]); len(ms) != 0 {
+			t.Errorf("ScanText(%q) = %+v, want nothing: public material", c[0], ms)
+		}
+	}
+	key := "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBkg4LVWM9nuwNSk3yByxZpYRTBnVJk5oJ0FmDnQyJ3VoAoGCCqGSM49\nAwEHoUQDQgAE+Snd\n-----END EC PRIVATE KEY-----\n"
+	ms := ScanText("tls.pem", testCert+key)
+	if len(ms) != 1 || ms[0].Detector != "private-key" || ms[0].Line != 9 {
+		t.Errorf("certificate + private key: %+v, want one private-key match on line 10", ms)
+	}
+	if Public(testCert+key) || Public(base64.StdEncoding.EncodeToString([]byte(key))) {
+		t.Error("a value holding a private key is never public")
 	}
 }
 

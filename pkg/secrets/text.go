@@ -32,14 +32,20 @@ func assignment(line string) (key, value string, ok bool) {
 }
 
 // ScanText checks a multi-line value, such as a config file in a ConfigMap:
-// each line as an assignment, or as a bare value. A multi-line pattern (a
-// private key) is reported once, on its first line.
+// each line as an assignment, or as a bare value. Public PEM blocks
+// (certificates, public keys) are skipped. It returns one match at most,
+// the strongest and then the first, with More counting the other lines that
+// matched: a value is one finding, never one per line of a PEM block.
 func ScanText(key, text string) []Match {
 	if !strings.Contains(text, "\n") {
 		return Scan(key, text)
 	}
-	var out []Match
-	seen := map[string]bool{}
+	if Public(text) {
+		return nil
+	}
+	text = blankPEM(text)
+	var best *Match
+	lines := 0
 	// Test each pattern's anchors once on the whole text; lines are then
 	// checked only against the patterns that can match somewhere.
 	active := activePatterns(text)
@@ -50,14 +56,20 @@ func ScanText(key, text string) []Match {
 		} else {
 			ms = scanWith(active, "", line)
 		}
+		if len(ms) == 0 {
+			continue
+		}
+		lines++
 		for _, m := range ms {
-			if m.Detector == "private-key" && seen["private-key"] {
-				continue
+			if best == nil || m.strength() > best.strength() {
+				m.Line = i
+				best = &m
 			}
-			seen[m.Detector] = true
-			m.Line = i
-			out = append(out, m)
 		}
 	}
-	return out
+	if best == nil {
+		return nil
+	}
+	best.More = lines - 1
+	return []Match{*best}
 }
