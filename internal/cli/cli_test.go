@@ -161,3 +161,29 @@ func diff(want, got string) string {
 	}
 	return ""
 }
+
+// TestNothingToScan: an empty file, an empty directory or a directory
+// without manifests is exit 2 with what was looked at, never a pass.
+func TestNothingToScan(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.yaml")
+	os.WriteFile(empty, nil, 0o644)
+	emptyDir := filepath.Join(dir, "none")
+	os.Mkdir(emptyDir, 0o755)
+	noYAML := filepath.Join(dir, "docs")
+	os.Mkdir(noYAML, 0o755)
+	os.WriteFile(filepath.Join(noYAML, "README.md"), []byte("# not a manifest\n"), 0o644)
+	for _, p := range []string{empty, emptyDir, noYAML} {
+		code, out, stderr := run(t, "", "scan", p)
+		if code != ExitError || !strings.Contains(stderr, "nothing to scan") || !strings.Contains(stderr, p) {
+			t.Errorf("scan %s: exit %d, stderr %q; want exit 2 naming the path", p, code, stderr)
+		}
+		if strings.Contains(out, "100/100") {
+			t.Errorf("scan %s: scored 100 over nothing:\n%s", p, out)
+		}
+	}
+	code, _, stderr := run(t, "", "scan", "-")
+	if code != ExitError || !strings.Contains(stderr, "nothing to scan") {
+		t.Errorf("scan of empty stdin: exit %d %s", code, stderr)
+	}
+}

@@ -19,8 +19,13 @@ const (
 	ExitOK = 0
 	// ExitFindings means at least one finding at or above the threshold.
 	ExitFindings = 1
-	// ExitError means a usage error, a bad config, or input that could not be read.
+	// ExitError means a usage error, a bad config, input that could not be
+	// read, or nothing to scan at all.
 	ExitError = 2
+	// ExitPartial means a live scan could not read some kinds, so findings
+	// may be missing (unless --allow-partial); a live scan that read no
+	// workload kind at all exits with it even then.
+	ExitPartial = 3
 )
 
 // Version is set at build time with -ldflags "-X .../internal/cli.Version=...".
@@ -62,7 +67,8 @@ func NewRootCommand(streams IO) *cobra.Command {
 Pod Security Standards, hardening, secrets, supply chain, exposure, network
 segmentation and RBAC.
 
-Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error.`,
+Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error
+or nothing to scan, 3 partial live scan (kinds that could not be read).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

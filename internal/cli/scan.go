@@ -11,6 +11,7 @@ import (
 	"github.com/guardrail-k8s/guardrail/pkg/engine"
 	"github.com/guardrail-k8s/guardrail/pkg/inventory"
 	"github.com/guardrail-k8s/guardrail/pkg/manifest"
+	"github.com/guardrail-k8s/guardrail/pkg/platform"
 	"github.com/guardrail-k8s/guardrail/pkg/report"
 	"github.com/guardrail-k8s/guardrail/pkg/rules"
 	"github.com/spf13/cobra"
@@ -26,6 +27,8 @@ type scanOptions struct {
 	noAnnotationExceptions  bool
 	showSuppressed          bool
 	baseline, writeBaseline string
+	includeSystem           bool
+	allowPartial            bool
 	live                    clusterOptions
 }
 
@@ -39,8 +42,15 @@ and .json) and - for stdin. Multi-document YAML, JSON and List kinds are read;
 unknown kinds and CRDs are kept. Every finding points to file:line.
 
 Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it,
-2 usage error, bad config, or input that could not be read (the rest of the
-input is still scanned and reported).`,
+2 usage error, bad config, input that could not be read (the rest of the
+input is still scanned and reported) or nothing to scan (no manifest found),
+3 a live scan that could not read some kinds (unless --allow-partial) or
+read no workload kind at all.
+
+Findings about Kubernetes' own objects (bootstrap RBAC, system:* roles and
+subjects, kube-root-ca.crt, default/kubernetes; on a live cluster, anything
+in kube-system, kube-public and kube-node-lease) are not reported, counted
+or scored unless --include-system is given.`,
 		Example: `  guardrail scan deploy/
   guardrail scan -o sarif --fail-on critical k8s/ > guardrail.sarif
   kustomize build overlays/prod | guardrail scan -
@@ -73,7 +83,8 @@ input is still scanned and reported).`,
 	f.BoolVar(&o.showSuppressed, "show-suppressed", false, "also list findings covered by exceptions or the baseline, and why")
 	f.StringVar(&o.baseline, "baseline", "", "report and gate only findings that are not in this baseline file")
 	f.StringVar(&o.writeBaseline, "write-baseline", "", "write the current findings to this baseline file")
-	o.live.addFlags(f)
+	f.BoolVar(&o.includeSystem, "include-system", false, "also report findings on Kubernetes' own objects, marked as platform findings (never counted or gated)")
+	o.addClusterFlags(f)
 	return cmd
 }
 
@@ -86,6 +97,9 @@ type resolved struct {
 	exceptions  []config.Exception
 	annotations bool
 	admission   config.Admission
+	// includeSystem and systemNamespaces decide what is the platform's.
+	includeSystem    bool
+	systemNamespaces []string
 }
 
 func (o *scanOptions) resolve() (*resolved, error) {
@@ -126,13 +140,19 @@ func (o *scanOptions) resolve() (*resolved, error) {
 	if o.noAnnotationExceptions {
 		r.annotations = false
 	}
+	r.includeSystem = o.includeSystem || cfg.IncludeSystem
+	r.systemNamespaces = platform.DefaultSystemNamespaces
+	if cfg.SystemNamespaces != nil {
+		r.systemNamespaces = *cfg.SystemNamespaces
+	}
 	return r, nil
 }
 
 // engineOptions turns the resolved settings into engine options.
 func (o *scanOptions) engineOptions(r *resolved) ([]engine.Option, error) {
 	opts := []engine.Option{engine.WithRules(r.rules), engine.WithSettings(r.settings),
-		engine.WithExceptions(r.exceptions), engine.WithAnnotationExceptions(r.annotations)}
+		engine.WithExceptions(r.exceptions), engine.WithAnnotationExceptions(r.annotations),
+		engine.WithIncludeSystem(r.includeSystem), engine.WithSystemNamespaces(r.systemNamespaces)}
 	if o.baseline != "" {
 		b, err := readBaseline(o.baseline)
 		if err != nil {
@@ -165,7 +185,13 @@ func (o *scanOptions) run(cmd *cobra.Command, paths []string, streams IO) error 
 	res := stream.Finish(inventory.New(loaded.Objects))
 	res.Problems = loaded.Problems
 	res.RecountProblems()
-	return o.report(res, r, printer, out, streams)
+	if err := o.report(res, r, printer, out, streams); err != nil || len(loaded.Objects) > 0 {
+		return err
+	}
+	// A gate never passes on nothing: a wrong path or an empty render must
+	// not look like a clean scan.
+	return &exitError{code: ExitError, err: fmt.Errorf("nothing to scan: no Kubernetes object in %s (%d files read; directories are searched for .yaml, .yml and .json)",
+		strings.Join(paths, ", "), loaded.Files)}
 }
 
 // report prints res, writes the baseline and maps the outcome to an exit code.

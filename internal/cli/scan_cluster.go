@@ -30,6 +30,11 @@ type clusterOptions struct {
 	qps            float32
 }
 
+func (o *scanOptions) addClusterFlags(f *pflag.FlagSet) {
+	o.live.addFlags(f)
+	f.BoolVar(&o.allowPartial, "allow-partial", false, "with --cluster: exit 0/1 by findings even when some kinds could not be read (the report still says PARTIAL)")
+}
+
 func (c *clusterOptions) addFlags(f *pflag.FlagSet) {
 	f.BoolVar(&c.enabled, "cluster", false, "scan the live cluster of the current kubeconfig context instead of files")
 	f.StringVar(&c.kubeconfig, "kubeconfig", "", "kubeconfig file (default $KUBECONFIG or ~/.kube/config)")
@@ -101,7 +106,19 @@ func (o *scanOptions) runCluster(cmd *cobra.Command, streams IO) error {
 	if loaded.Folded > 0 {
 		res.Skipped = append(res.Skipped, fmt.Sprintf("%d objects owned by a scanned controller were judged through it (a Deployment's ReplicaSets and Pods)", loaded.Folded))
 	}
-	return o.report(res, r, printer, out, streams)
+	if loaded.WorkloadKindsRead == 0 {
+		res.Summary.Score = nil // nothing that runs was judged: no score, never 100
+	}
+	if err := o.report(res, r, printer, out, streams); err != nil {
+		return err
+	}
+	switch {
+	case loaded.WorkloadKindsRead == 0:
+		return &exitError{code: ExitPartial, err: fmt.Errorf("no workload kind could be read (pods, deployments...): nothing that runs was judged; grant the scanner role (deploy/scanner/clusterrole.yaml)")}
+	case loaded.Partial && !o.allowPartial:
+		return &exitError{code: ExitPartial, err: fmt.Errorf("partial results: some kinds could not be read (listed above); fix the permissions or pass --allow-partial")}
+	}
+	return nil
 }
 
 // progress shows what is being listed on stderr when it is a terminal.

@@ -277,6 +277,11 @@ func (w *syncWriter) Write(p []byte) (int, error) {
 	return w.b.Write(p)
 }
 
+// RealControllers are the controllers a real cluster runs before anything
+// is deployed that write objects a scan reads: service accounts and their
+// tokens, the CA bundle in every namespace, aggregated roles.
+var RealControllers = []string{"serviceaccount-controller", "serviceaccount-token-controller", "root-ca-certificate-publisher-controller", "clusterrole-aggregation-controller"}
+
 // StartControllerManager runs kube-controller-manager against the cluster
 // with only the named controllers (e.g. "clusterrole-aggregation").
 func (c *Cluster) StartControllerManager(controllers ...string) error {
@@ -292,8 +297,14 @@ func (c *Cluster) StartControllerManager(controllers ...string) error {
 	if err != nil {
 		return err
 	}
+	// The CA and the token signing key are what a real control plane gives
+	// the root-ca-certificate-publisher and serviceaccount-token controllers;
+	// the other controllers ignore them.
+	pki := filepath.Join(c.Dir, "pki")
 	return c.run(bin, "--kubeconfig", c.Kubeconfig, "--controllers", strings.Join(controllers, ","),
 		"--leader-elect=false", "--bind-address", "127.0.0.1", "--secure-port", strconv.Itoa(ports[0]),
+		"--root-ca-file", filepath.Join(pki, "ca.crt"), "--service-account-private-key-file", filepath.Join(pki, "sa.key"),
+		"--use-service-account-credentials=true",
 		"--cert-dir", filepath.Join(c.Dir, "kcm"), "--v", "0")
 }
 

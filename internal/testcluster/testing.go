@@ -49,3 +49,30 @@ func Main(m *testing.M) {
 	}
 	os.Exit(code)
 }
+
+// Dedicated starts a control plane of the test's own, with
+// kube-controller-manager running controllers (RealControllers when none
+// are named), and stops it when the test ends. Binaries missing: skipped
+// locally, a failure under CI, as with Shared.
+func Dedicated(t testing.TB, controllers ...string) *Cluster {
+	t.Helper()
+	if _, _, err := Binaries(); err != nil {
+		if os.Getenv("CI") == "" {
+			t.Skipf("no test control plane: %v", err)
+		}
+		t.Fatalf("no test control plane: %v", err)
+	}
+	dir := t.TempDir()
+	c, err := Start(context.Background(), dir)
+	if err != nil {
+		t.Fatalf("start control plane: %v", err)
+	}
+	t.Cleanup(c.Stop)
+	if len(controllers) == 0 {
+		controllers = RealControllers
+	}
+	if err := c.StartControllerManager(controllers...); err != nil {
+		t.Fatalf("start kube-controller-manager: %v", err)
+	}
+	return c
+}

@@ -53,9 +53,17 @@ type Result struct {
 	Skipped []string
 	// Partial is true when a list failed or was cut off: findings may be missing.
 	Partial bool
+	// WorkloadKindsRead counts the pod-running kinds (pods, deployments...)
+	// listed in full. A scan with none has judged no workload at all and
+	// must not pass a gate.
+	WorkloadKindsRead int
 	// Version is the API server's version.
 	Version *version.Info
 }
+
+// workloadResources are the resources whose objects run pods.
+var workloadResources = map[string]bool{"pods": true, "deployments": true, "replicasets": true, "statefulsets": true,
+	"daemonsets": true, "jobs": true, "cronjobs": true, "replicationcontrollers": true}
 
 // Load lists the cluster's objects. It returns an error only when the API
 // server cannot be used at all (unreachable, credentials rejected); every
@@ -99,6 +107,9 @@ func Load(ctx context.Context, cfg *rest.Config, opts Options) (*Result, error) 
 			defer mu.Unlock()
 			lists[i] = items
 			if err == nil {
+				if workloadResources[r.GVR.Resource] {
+					res.WorkloadKindsRead++
+				}
 				return
 			}
 			switch {

@@ -39,6 +39,13 @@ type Config struct {
 	Exceptions []Exception `json:"exceptions,omitempty"`
 	// Admission configures the webhook's modes.
 	Admission Admission `json:"admission,omitempty"`
+	// SystemNamespaces are the namespaces whose objects a live scan treats
+	// as the platform's (default kube-system, kube-public, kube-node-lease);
+	// an empty list ([]) judges every namespace as the user's.
+	SystemNamespaces *[]string `json:"systemNamespaces,omitempty"`
+	// IncludeSystem reports findings on Kubernetes' own objects too, marked
+	// as platform findings (as --include-system does).
+	IncludeSystem bool `json:"includeSystem,omitempty"`
 }
 
 // Admission sets the webhook's mode per namespace. A namespace's

@@ -305,10 +305,21 @@ func (e *Engine) evalObject(d *dispatch, inv *inventory.Inventory, o *inventory.
 			t.objects++ // counted once, on the per-object pass
 		}
 	}()
+	exp := -1
 	run := func(r *rules.Rule) {
 		ran = true
 		t.checks[r.Severity]++
 		for _, v := range r.Check(&in) {
+			if r.SeverityByExposure && inv != nil && v.Severity == nil {
+				if exp < 0 {
+					ns := o.Namespace()
+					if o.GVK.Kind == "Namespace" && o.GVK.Group == "" {
+						ns = o.Name()
+					}
+					exp = int(exposureOf(inv, ns))
+				}
+				v.Severity = exposedSeverity(r.Severity, exposure(exp))
+			}
 			out = append(out, raw{rule: r, obj: o, v: v})
 		}
 	}

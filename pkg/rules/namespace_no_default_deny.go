@@ -19,8 +19,9 @@ func init() {
 				Example:     "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny-" + dir + "\nspec:\n  podSelector: {}\n  " + example,
 				References:  []api.Reference{cis("5.3.2", "Ensure that all Namespaces have Network Policies defined"), nsa("Network separation and hardening: network policies")},
 			},
-			Scope: ScopeNamespace,
-			Check: noDefaultDeny(egress, dir),
+			Scope:              ScopeNamespace,
+			SeverityByExposure: true,
+			Check:              noDefaultDeny(egress, dir),
 		})
 	}
 }

@@ -11,7 +11,8 @@ func init() {
 			Example:     "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny\nspec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]",
 			References:  []api.Reference{cis("5.3.2", "Ensure that all Namespaces have Network Policies defined"), nsa("Network separation and hardening: network policies"), mitre("T1210", "Exploitation of Remote Services")},
 		},
-		Scope: ScopeNamespace,
+		Scope:              ScopeNamespace,
+		SeverityByExposure: true,
 		Check: func(in *Input) []Violation {
 			if !namespaceInScope(in) || len(networkPolicies(in.Inventory, in.Namespace)) > 0 {
 				return nil

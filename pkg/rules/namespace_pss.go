@@ -25,8 +25,10 @@ func init() {
 			Example:     "metadata:\n  labels:\n    pod-security.kubernetes.io/enforce: restricted\n    pod-security.kubernetes.io/enforce-version: latest",
 			References:  psaRefs,
 		},
-		Scope: ScopeObject,
-		Kinds: []schema.GroupKind{kindNamespace},
+		Scope:              ScopeObject,
+		CrossObject:        true, // reads the namespace's workloads for its severity
+		SeverityByExposure: true,
+		Kinds:              []schema.GroupKind{kindNamespace},
 		Check: func(in *Input) []Violation {
 			l := in.Object.Meta.GetLabels()
 			_, e := l[psaEnforce]
@@ -46,8 +48,10 @@ func init() {
 			Example:     "metadata:\n  labels:\n    pod-security.kubernetes.io/enforce: baseline",
 			References:  psaRefs,
 		},
-		Scope: ScopeObject,
-		Kinds: []schema.GroupKind{kindNamespace},
+		Scope:              ScopeObject,
+		CrossObject:        true, // reads the namespace's workloads for its severity
+		SeverityByExposure: true,
+		Kinds:              []schema.GroupKind{kindNamespace},
 		Check: func(in *Input) []Violation {
 			if in.Object.Meta.GetLabels()[psaEnforce] == "privileged" {
 				return []Violation{{Message: psaEnforce + " is privileged: any pod is admitted", Field: "metadata.labels[" + psaEnforce + "]"}}
@@ -63,8 +67,10 @@ func init() {
 			Example:     "metadata:\n  labels:\n    pod-security.kubernetes.io/enforce: restricted\n    pod-security.kubernetes.io/warn: restricted\n    pod-security.kubernetes.io/audit: restricted",
 			References:  psaRefs,
 		},
-		Scope: ScopeObject,
-		Kinds: []schema.GroupKind{kindNamespace},
+		Scope:              ScopeObject,
+		CrossObject:        true, // reads the namespace's workloads for its severity
+		SeverityByExposure: true,
+		Kinds:              []schema.GroupKind{kindNamespace},
 		Check: func(in *Input) []Violation {
 			l := in.Object.Meta.GetLabels()
 			if _, e := l[psaEnforce]; e {
