@@ -24,7 +24,10 @@ var fixtureNow = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 
 // expectLine is "# expect: LINE: MESSAGE" in a fail fixture: a finding of the
 // fixture's rule with exactly this message must point at LINE.
-var expectLine = regexp.MustCompile(`(?m)^# expect: (\d+): (.*)$`)
+// "# expect: LINE SEVERITY: MESSAGE" also pins the finding's severity,
+// for rules that grade their findings (read-only mounts, entropy-only
+// evidence, exposure).
+var expectLine = regexp.MustCompile(`(?m)^# expect: (\d+)(?: (critical|high|medium|low|info))?: (.*)$`)
 
 func scanFixture(t *testing.T, path string, r *rules.Rule) []api.Finding {
 	t.Helper()
@@ -90,12 +93,21 @@ func checkExpectations(t *testing.T, path string, findings []api.Finding) {
 		return
 	}
 	var want, got []string
+	sevs := map[string]string{} // "line: message" -> pinned severity
 	for _, e := range exp {
 		l, _ := strconv.Atoi(e[1])
-		want = append(want, fmt.Sprintf("%d: %s", l, e[2]))
+		k := fmt.Sprintf("%d: %s", l, e[3])
+		want = append(want, k)
+		if e[2] != "" {
+			sevs[k] = e[2]
+		}
 	}
 	for _, f := range findings {
-		got = append(got, fmt.Sprintf("%d: %s", f.Location.Line, f.Message))
+		k := fmt.Sprintf("%d: %s", f.Location.Line, f.Message)
+		got = append(got, k)
+		if s, ok := sevs[k]; ok && s != f.Severity.String() {
+			t.Errorf("%s: %s: severity %s, want %s", filepath.Base(path), k, f.Severity, s)
+		}
 	}
 	sort.Strings(want)
 	sort.Strings(got)

@@ -32,11 +32,51 @@ var sensitiveHostPaths = map[string]string{
 	"/run/crio/crio.sock":                 "the CRI-O socket: full control of the node",
 	"/var/run/cri-dockerd.sock":           "the cri-dockerd socket: full control of the node",
 	"/run/k3s/containerd/containerd.sock": "the k3s containerd socket: full control of the node",
+	"/etc/cron.d":                         "the node's scheduled jobs: code runs as root on the node",
+	"/etc/ssh":                            "the node's SSH configuration and host keys",
+	"/etc/sudoers.d":                      "the node's sudo rules",
+	"/usr":                                "the node's programs",
+	"/usr/bin":                            "the node's programs: a replaced binary runs as root",
+	"/usr/local/bin":                      "the node's programs: a replaced binary runs as root",
+	"/usr/sbin":                           "the node's programs: a replaced binary runs as root",
+	"/bin":                                "the node's programs: a replaced binary runs as root",
+	"/sbin":                               "the node's programs: a replaced binary runs as root",
+	"/lib/modules":                        "the node's kernel modules",
+	"/opt/cni/bin":                        "the CNI plugins the kubelet runs as root",
+	"/etc/cni":                            "the CNI configuration of every pod network",
+	"/var/lib/etcd":                       "etcd's data: every Secret of the cluster",
+	"/home":                               "users' home directories and SSH keys",
 }
 
 // sensitiveSubtrees are paths where anything below is as sensitive as the path.
-var sensitiveSubtrees = []string{"/etc/kubernetes", "/proc", "/sys", "/dev", "/boot", "/root",
-	"/var/lib/kubelet", "/var/lib/docker", "/var/lib/containerd", "/var/run", "/run", "/var/log"}
+var sensitiveSubtrees = []string{"/etc", "/proc", "/sys", "/dev", "/boot", "/root",
+	"/var/lib/kubelet", "/var/lib/docker", "/var/lib/containerd", "/var/run", "/run", "/var/log",
+	"/usr", "/bin", "/sbin", "/lib/modules", "/opt/cni/bin", "/var/lib/etcd", "/home"}
+
+// readOnlyMilder are paths whose read-only mount exposes information, not
+// control: node exporters mount /proc and /sys read-only by design. A
+// socket, a device, credentials (/etc/kubernetes, /var/lib/kubelet) and the
+// node's root are as dangerous read-only (a socket and a device node are
+// written through a read-only mount), so they are not here.
+var readOnlyMilder = map[string]api.Severity{
+	"/sys": api.SeverityMedium, "/proc": api.SeverityHigh, "/var/log": api.SeverityMedium,
+	"/boot": api.SeverityMedium, "/lib/modules": api.SeverityMedium, "/usr": api.SeverityMedium,
+	"/bin": api.SeverityMedium, "/sbin": api.SeverityMedium, "/opt/cni/bin": api.SeverityMedium, "/etc/cni": api.SeverityMedium,
+}
+
+// readOnlySeverity grades a read-only mount of host path p, or nil when a
+// read-only mount of it is as dangerous as a writable one.
+func readOnlySeverity(p string) *api.Severity {
+	p = path.Clean("/" + strings.TrimSpace(p))
+	for q := p; ; q = path.Dir(q) {
+		if sev, ok := readOnlyMilder[q]; ok {
+			return severity(sev)
+		}
+		if q == "/" {
+			return nil
+		}
+	}
+}
 
 func init() {
 	register(Rule{
@@ -53,9 +93,19 @@ func init() {
 	})
 }
 
+// publicHostPaths hold public data a pod may read from the node: CA
+// certificates and time zones.
+var publicHostPaths = []string{"/etc/ssl", "/etc/pki", "/etc/ca-certificates", "/usr/share/ca-certificates",
+	"/etc/localtime", "/usr/share/zoneinfo", "/etc/timezone", "/etc/machine-id"}
+
 // hostPathRisk says why p is sensitive, or "" when it is not.
 func hostPathRisk(p string) string {
 	p = path.Clean("/" + strings.TrimSpace(p))
+	for _, pub := range publicHostPaths {
+		if p == pub || strings.HasPrefix(p, pub+"/") {
+			return ""
+		}
+	}
 	if why, ok := sensitiveHostPaths[p]; ok {
 		return why
 	}
@@ -98,9 +148,16 @@ func checkSensitiveHostPath(in *Input) []Violation {
 					continue
 				}
 				mounted = true
-				out = append(out, Violation{Message: c.String() + ": " + desc + " at " + m.MountPath,
+				viol := Violation{Message: c.String() + ": " + desc + " at " + m.MountPath,
 					Field: c.Field("volumeMounts[" + itoa(mi) + "]"), Container: c.Name, Key: string(c.Type) + "/" + c.Name + "/volume/" + v.Name,
-					Covers: []string{"volume/" + v.Name}})
+					Covers: []string{"volume/" + v.Name}}
+				if m.ReadOnly && !strings.HasSuffix(v.HostPath.Path, ".sock") {
+					if sev := readOnlySeverity(v.HostPath.Path); sev != nil {
+						viol.Message += " read-only"
+						viol.Severity = sev
+					}
+				}
+				out = append(out, viol)
 			}
 		}
 		if !mounted {

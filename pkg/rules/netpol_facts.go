@@ -21,8 +21,15 @@ func probe(ns string, labels map[string]string) *netpol.Pod {
 }
 
 // workloadPod returns the segmentation model and the checked workload's
-// pod in it (nil when the object is not a workload).
+// pod in it (nil when the object is not a workload). A host-network pod is
+// also nil: NetworkPolicies do not govern it (it uses the node's address,
+// and pss-host-namespaces already reports that), so every segmentation
+// finding on it would repeat one fact.
 func workloadPod(in *Input) (*netpol.Model, *netpol.Pod) {
 	m := segmentation(in.Inventory)
-	return m, podOf(m, in.Object)
+	p := podOf(m, in.Object)
+	if p != nil && p.HostNetwork {
+		return m, nil
+	}
+	return m, p
 }
