@@ -31,7 +31,7 @@ func init() {
 			if len(in.Inventory.PodsMatching(np.Namespace, sel)) > 0 {
 				return nil
 			}
-			return []Violation{{Message: "spec.podSelector " + sel.String() + " matches no workload in namespace " + quote(np.Namespace), Field: "spec.podSelector"}}
+			return []Violation{selectsNothing(in.Inventory, np.Namespace, "spec.podSelector", sel.String())}
 		},
 	})
 }

@@ -27,7 +27,7 @@ func init() {
 			if len(in.Inventory.PodsMatching(s.Namespace, sel)) > 0 {
 				return nil
 			}
-			return []Violation{{Message: "spec.selector " + sel.String() + " matches no workload in namespace " + quote(s.Namespace), Field: "spec.selector"}}
+			return []Violation{selectsNothing(in.Inventory, s.Namespace, "spec.selector", sel.String())}
 		},
 	})
 }

@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	extv1beta1 "k8s.io/api/extensions/v1beta1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
@@ -75,6 +76,8 @@ func templateOf(obj runtime.Object) (template, bool) {
 		return template{meta: &o.Spec.Template.ObjectMeta, spec: &o.Spec.Template.Spec, path: "spec.template", selector: o.Spec.Selector}, true
 	case *extv1beta1.ReplicaSet:
 		return template{meta: &o.Spec.Template.ObjectMeta, spec: &o.Spec.Template.Spec, path: "spec.template", selector: o.Spec.Selector, replicas: o.Spec.Replicas}, true
+	case *unstructured.Unstructured:
+		return customTemplate(o)
 	}
 	return template{}, false
 }
