@@ -400,7 +400,9 @@ func (e *Engine) pending(r raw) pending {
 	switch {
 	case r.rule.JudgesPlatform:
 	case r.namespace != "":
-		f.Platform = e.settings.Live && contains(e.systemNamespaces, r.namespace)
+		// A namespace rule about kube-system is the platform's in manifests
+		// too: an addon's manifests do not own kube-system's policies.
+		f.Platform = contains(e.systemNamespaces, r.namespace)
 	default:
 		f.Platform = platform.Object(r.obj) || (e.settings.Live && platform.InSystemNamespace(r.obj, e.systemNamespaces))
 	}

@@ -46,12 +46,50 @@ var sensitiveHostPaths = map[string]string{
 	"/etc/cni":                            "the CNI configuration of every pod network",
 	"/var/lib/etcd":                       "etcd's data: every Secret of the cluster",
 	"/home":                               "users' home directories and SSH keys",
+	"/etc/crontab":                        "the node's scheduled jobs: code runs as root on the node",
+	"/etc/sudoers":                        "the node's sudo rules",
+	"/etc/shadow":                         "the node's password hashes",
+	"/etc/passwd":                         "the node's accounts",
+	"/etc/systemd":                        "the node's services: code runs as root on the node",
+	"/etc/containerd":                     "the container runtime's configuration",
+	"/etc/crio":                           "the container runtime's configuration",
+	"/etc/docker":                         "the container runtime's configuration",
+	"/run/containerd":                     "the containerd socket: full control of the node",
+	"/var/run/containerd":                 "the containerd socket: full control of the node",
+	"/run/crio":                           "the CRI-O socket: full control of the node",
+	"/var/run/crio":                       "the CRI-O socket: full control of the node",
+	"/run/k3s":                            "the k3s containerd socket: full control of the node",
+	"/var/run/docker":                     "the Docker runtime state and socket",
+	"/run/docker":                         "the Docker runtime state and socket",
 }
 
 // sensitiveSubtrees are paths where anything below is as sensitive as the path.
-var sensitiveSubtrees = []string{"/etc", "/proc", "/sys", "/dev", "/boot", "/root",
-	"/var/lib/kubelet", "/var/lib/docker", "/var/lib/containerd", "/var/run", "/run", "/var/log",
-	"/usr", "/bin", "/sbin", "/lib/modules", "/opt/cni/bin", "/var/lib/etcd", "/home"}
+// /etc, /run and /var/run are sensitive as a whole (they hold the runtime
+// socket and node credentials) but not below it: /run/xtables.lock,
+// /var/run/calico and /etc/calico are an agent's own files, so only the
+// listed paths below them count.
+var sensitiveSubtrees = []string{"/etc/kubernetes", "/etc/cron.d", "/etc/ssh", "/etc/sudoers.d", "/etc/systemd",
+	"/etc/containerd", "/etc/crio", "/etc/docker", "/etc/cni",
+	"/run/containerd", "/var/run/containerd", "/run/crio", "/var/run/crio", "/run/k3s", "/var/run/docker", "/run/docker",
+	"/proc", "/sys", "/dev", "/boot", "/root", "/var/lib/kubelet", "/var/lib/docker", "/var/lib/containerd", "/var/log",
+	"/usr", "/bin", "/sbin", "/lib/modules", "/opt/cni/bin", "/var/lib/etcd"}
+
+// kubeletPluginDirs are where CSI drivers and device plugins keep the
+// sockets the kubelet calls: a node plugin needs its own one, and what it
+// exposes is that plugin's socket, not the kubelet's secrets. Graded
+// medium; /var/lib/kubelet itself and /var/lib/kubelet/pods stay critical.
+var kubeletPluginDirs = []string{"/var/lib/kubelet/plugins", "/var/lib/kubelet/plugins_registry", "/var/lib/kubelet/device-plugins"}
+
+// pluginDir reports whether p is a kubelet plugin socket directory.
+func pluginDir(p string) bool {
+	p = path.Clean("/" + strings.TrimSpace(p))
+	for _, d := range kubeletPluginDirs {
+		if p == d || strings.HasPrefix(p, d+"/") {
+			return true
+		}
+	}
+	return false
+}
 
 // readOnlyMilder are paths whose read-only mount exposes information, not
 // control: node exporters mount /proc and /sys read-only by design. A
@@ -109,6 +147,12 @@ func hostPathRisk(p string) string {
 	if why, ok := sensitiveHostPaths[p]; ok {
 		return why
 	}
+	if pluginDir(p) {
+		return "the kubelet's plugin sockets: a CSI driver or device plugin registers through them"
+	}
+	if strings.HasPrefix(p, "/home/") && strings.Contains(p+"/", "/.ssh/") {
+		return "a user's SSH keys"
+	}
 	for _, s := range sensitiveSubtrees {
 		if strings.HasPrefix(p, s+"/") {
 			return sensitiveHostPaths[s]
@@ -121,8 +165,15 @@ func hostPathRisk(p string) string {
 			inside = append(inside, sp)
 		}
 	}
-	if len(inside) > 0 {
-		return "contains " + strings.Join(inside, ", ")
+	// Name only the outermost of nested paths (/var/run, not also /var/run/crio).
+	top := inside[:0]
+	for _, sp := range inside {
+		if len(top) == 0 || !strings.HasPrefix(sp, top[len(top)-1]+"/") {
+			top = append(top, sp)
+		}
+	}
+	if len(top) > 0 {
+		return "contains " + strings.Join(top, ", ")
 	}
 	return ""
 }
@@ -151,7 +202,9 @@ func checkSensitiveHostPath(in *Input) []Violation {
 				viol := Violation{Message: c.String() + ": " + desc + " at " + m.MountPath,
 					Field: c.Field("volumeMounts[" + itoa(mi) + "]"), Container: c.Name, Key: string(c.Type) + "/" + c.Name + "/volume/" + v.Name,
 					Covers: []string{"volume/" + v.Name}}
-				if m.ReadOnly && !strings.HasSuffix(v.HostPath.Path, ".sock") {
+				if pluginDir(v.HostPath.Path) {
+					viol.Severity = severity(api.SeverityMedium)
+				} else if m.ReadOnly && !strings.HasSuffix(v.HostPath.Path, ".sock") {
 					if sev := readOnlySeverity(v.HostPath.Path); sev != nil {
 						viol.Message += " read-only"
 						viol.Severity = sev

@@ -1,0 +1,125 @@
+package precision
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/guardrail-k8s/guardrail/pkg/api"
+	"github.com/guardrail-k8s/guardrail/pkg/engine"
+	"github.com/guardrail-k8s/guardrail/pkg/inventory"
+	"github.com/guardrail-k8s/guardrail/pkg/manifest"
+	"sigs.k8s.io/yaml"
+)
+
+// corpusModule ships the corpus: its addons and e2e test manifests.
+const corpusModule = "k8s.io/kubernetes@v1.37.2"
+
+var corpusDirs = []string{"cluster/addons", "test/e2e/testing-manifests"}
+
+type label struct {
+	File      string       `json:"file"`
+	Object    string       `json:"object"`
+	Rule      string       `json:"rule"`
+	Field     string       `json:"field"`
+	Container string       `json:"container"`
+	Severity  api.Severity `json:"severity"`
+	Label     string       `json:"label"`
+	Reason    string       `json:"reason"`
+}
+
+func (l label) key() string {
+	return strings.Join([]string{l.File, l.Object, l.Rule, l.Field, l.Container}, "|")
+}
+
+// moduleDir downloads (or finds in the module cache) the corpus module.
+func moduleDir(t *testing.T) string {
+	out, err := exec.Command("go", "mod", "download", "-json", corpusModule).Output()
+	var m struct{ Dir, Error string }
+	if err == nil {
+		err = json.Unmarshal(out, &m)
+	}
+	if err != nil || m.Dir == "" {
+		if os.Getenv("CI") == "" {
+			t.Skipf("corpus module %s not available: %v %s", corpusModule, err, m.Error)
+		}
+		t.Fatalf("corpus module %s not available: %v %s", corpusModule, err, m.Error)
+	}
+	return m.Dir
+}
+
+// TestPrecisionCorpus scans the corpus with the default profile and checks
+// it against the labels: no false or noise finding at or above its
+// labelled severity, no unlabelled finding at or above high, and it logs
+// precision per rule (true / labelled findings still reported).
+func TestPrecisionCorpus(t *testing.T) {
+	dir := moduleDir(t)
+	data, err := os.ReadFile("testdata/labels.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct{ Labels []label }
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	labels := map[string]label{}
+	for _, l := range doc.Labels {
+		if l.Label != "true" && l.Label != "false" && l.Label != "noise" || l.Reason == "" {
+			t.Fatalf("bad label %+v: label must be true, false or noise, with a reason", l)
+		}
+		labels[l.key()] = l
+	}
+	var paths []string
+	for _, d := range corpusDirs {
+		paths = append(paths, filepath.Join(dir, d))
+	}
+	loaded := manifest.NewLoader().Load(paths)
+	res := engine.New().Scan(inventory.New(loaded.Objects))
+
+	type tally struct{ tp, fp, noise, unlabelled int }
+	perRule := map[string]*tally{}
+	for _, f := range res.Findings {
+		if f.Severity < api.SeverityHigh {
+			continue
+		}
+		k := label{File: strings.TrimPrefix(f.Location.File, dir+"/"), Object: f.Object.String(), Rule: f.RuleID,
+			Field: f.Field, Container: f.Container}.key()
+		tl := perRule[f.RuleID]
+		if tl == nil {
+			tl = &tally{}
+			perRule[f.RuleID] = tl
+		}
+		l, ok := labels[k]
+		switch {
+		case !ok:
+			tl.unlabelled++
+			t.Errorf("unlabelled %s finding: %s %s %s (%s): review it and add it to testdata/labels.yaml", f.Severity, f.RuleID, f.Object, f.Field, f.Message)
+		case l.Label == "true":
+			tl.tp++
+		case f.Severity >= l.Severity:
+			if l.Label == "false" {
+				tl.fp++
+			} else {
+				tl.noise++
+			}
+			t.Errorf("labelled %s finding came back: %s %s %s (%s): %s", l.Label, f.RuleID, f.Object, f.Field, f.Message, l.Reason)
+		}
+	}
+	var ids []string
+	for id := range perRule {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	var rows []string
+	for _, id := range ids {
+		tl := perRule[id]
+		all := tl.tp + tl.fp + tl.noise + tl.unlabelled
+		rows = append(rows, fmt.Sprintf("%-36s %3d/%3d = %.2f", id, tl.tp, all, float64(tl.tp)/float64(all)))
+	}
+	t.Logf("precision at high and above on %s (%d objects, %d labels):\n%s", corpusModule, len(loaded.Objects), len(labels), strings.Join(rows, "\n"))
+}
