@@ -37,6 +37,7 @@ var Resources = []Resource{
 	res("", "v1", "services", "Service", true),
 	res("", "v1", "serviceaccounts", "ServiceAccount", true),
 	res("", "v1", "configmaps", "ConfigMap", true),
+	res("", "v1", "limitranges", "LimitRange", true),
 	{GVR: schema.GroupVersionResource{Version: "v1", Resource: "secrets"}, GVK: schema.GroupVersionKind{Version: "v1", Kind: "Secret"}, Namespaced: true, Sensitive: true},
 	res("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", true),
 	res("networking.k8s.io", "v1", "ingresses", "Ingress", true),

@@ -1,10 +1,10 @@
 package rules
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/guardrail-k8s/guardrail/pkg/api"
-	"github.com/guardrail-k8s/guardrail/pkg/workload"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -18,33 +18,89 @@ func init() {
 			Remediation: "Set resources.requests for cpu, memory and ephemeral-storage from observed usage.",
 			Example:     "resources:\n  requests:\n    cpu: 100m\n    memory: 128Mi\n    ephemeral-storage: 100Mi",
 		},
-		Scope: ScopeWorkload,
-		Check: func(in *Input) []Violation { return missingResources(in, "requests") },
+		Scope:       ScopeWorkload,
+		CrossObject: true, // a LimitRange of the namespace may supply the defaults
+		Check:       func(in *Input) []Violation { return missingResources(in, "requests") },
 	})
 }
 
 // missingResources reports, per container, the resources missing from
-// requests or limits. Ephemeral containers cannot set resources.
+// requests or limits that no LimitRange of the namespace supplies (the
+// LimitRanger admission plugin fills them in at creation: defaultRequest,
+// falling back to default, for requests; default for limits). It reads the
+// pod spec, since cross-object rules see a slimmed workload that keeps
+// containers' names and resources. Ephemeral containers cannot set resources.
 func missingResources(in *Input, kind string) []Violation {
+	w := in.Workload
+	supplied, from := limitRangeDefaults(in, w.Meta.Namespace, kind)
+	if w.Meta.Namespace == "" {
+		supplied, from = limitRangeDefaults(in, in.Object.Namespace(), kind)
+	}
 	var out []Violation
-	for i := range in.Workload.Containers {
-		c := &in.Workload.Containers[i]
-		if c.Type == workload.Ephemeral {
-			continue
-		}
-		list := c.C.Resources.Requests
+	check := func(c corev1.Container, field, what string) {
+		list := c.Resources.Requests
 		if kind == "limits" {
-			list = c.C.Resources.Limits
+			list = c.Resources.Limits
 		}
-		var missing []string
+		var missing, byDefault []string
 		for _, r := range resourceNames {
-			if _, ok := list[r]; !ok {
-				missing = append(missing, string(r))
+			if _, ok := list[r]; ok {
+				continue
 			}
+			if _, ok := supplied[r]; ok {
+				byDefault = append(byDefault, string(r))
+				continue
+			}
+			missing = append(missing, string(r))
 		}
-		if len(missing) > 0 {
-			out = append(out, containerViolation(c, "resources."+kind, kind, "resources.%s has no %s", kind, strings.Join(missing, ", ")))
+		if len(missing) == 0 {
+			return
 		}
+		msg := fmt.Sprintf("%s %q: resources.%s has no %s", what, c.Name, kind, strings.Join(missing, ", "))
+		if len(byDefault) > 0 {
+			msg += " (LimitRange " + from + " supplies " + strings.Join(byDefault, ", ") + ")"
+		}
+		out = append(out, Violation{Message: msg, Field: w.Field(field + ".resources." + kind), Container: c.Name, Key: what + "/" + c.Name + "/" + kind})
+	}
+	for i, c := range w.Spec.InitContainers {
+		check(c, "initContainers["+itoa(i)+"]", "init container")
+	}
+	for i, c := range w.Spec.Containers {
+		check(c, "containers["+itoa(i)+"]", "container")
 	}
 	return out
+}
+
+// limitRangeDefaults returns the container resources the LimitRanges of
+// namespace ns fill in for kind, and the name of one that does.
+func limitRangeDefaults(in *Input, ns, kind string) (map[corev1.ResourceName]bool, string) {
+	out := map[corev1.ResourceName]bool{}
+	from := ""
+	if in.Inventory == nil {
+		return out, from
+	}
+	for _, o := range in.Inventory.InNamespace(ns) {
+		lr, ok := o.Obj.(*corev1.LimitRange)
+		if !ok {
+			continue
+		}
+		for _, item := range lr.Spec.Limits {
+			if item.Type != corev1.LimitTypeContainer {
+				continue
+			}
+			lists := []corev1.ResourceList{item.Default}
+			if kind == "requests" {
+				lists = append(lists, item.DefaultRequest)
+			}
+			for _, l := range lists {
+				for r := range l {
+					out[r] = true
+					if from == "" {
+						from = ns + "/" + lr.Name
+					}
+				}
+			}
+		}
+	}
+	return out, from
 }

@@ -37,11 +37,14 @@ func (w *Workload) Slim(keepPSSLevel bool) *Workload {
 		AutomountServiceAccountToken: w.Spec.AutomountServiceAccountToken,
 		HostNetwork:                  w.Spec.HostNetwork,
 	}
-	// NetworkPolicy rules resolve named ports on the destination pod.
+	// NetworkPolicy rules resolve named ports on the destination pod; the
+	// requests and limits rules weigh resources against the namespace's
+	// LimitRange defaults.
 	for _, c := range w.Spec.Containers {
-		if len(c.Ports) > 0 {
-			s.Spec.Containers = append(s.Spec.Containers, corev1.Container{Name: c.Name, Ports: c.Ports})
-		}
+		s.Spec.Containers = append(s.Spec.Containers, corev1.Container{Name: c.Name, Ports: c.Ports, Resources: c.Resources})
+	}
+	for _, c := range w.Spec.InitContainers {
+		s.Spec.InitContainers = append(s.Spec.InitContainers, corev1.Container{Name: c.Name, Resources: c.Resources, RestartPolicy: c.RestartPolicy})
 	}
 	s.Containers = nil
 	return &s
