@@ -60,6 +60,19 @@ var Risks = []Risk{
 	{ID: "create-pv", Title: "create PersistentVolumes (hostPath onto any node)", Weight: 30, Requests: req("create", "", "persistentvolumes")},
 	{ID: "relabel", Title: "patch pods or namespaces (relabelling moves them across NetworkPolicy boundaries)", Weight: 15,
 		Requests: req("patch,update", "", "pods", "namespaces")},
+	{ID: "ephemeral-containers", Title: "add ephemeral containers to running pods (kubectl debug: a new container with any image in an existing pod)", Weight: 35,
+		Requests: req("update,patch", "", "pods/ephemeralcontainers")},
+	{ID: "write-networkpolicies", Title: "write NetworkPolicies (opens segmentation)", Weight: 30,
+		Requests: req("create,update,patch,delete,deletecollection", "networking.k8s.io", "networkpolicies")},
+	{ID: "write-configmaps-cluster-wide", Title: "write ConfigMaps in every namespace (kube-system's CoreDNS configuration among them)", Weight: 30, ClusterWideOnly: true,
+		Requests: req("create,update,patch", "", "configmaps")},
+	{ID: "patch-nodes", Title: "patch or update nodes (labels and taints attract or repel workloads)", Weight: 25,
+		Requests: reqs(req("patch,update", "", "nodes"), req("patch,update", "", "nodes/status"))},
+	{ID: "destroy", Title: "delete workloads, namespaces or persistent volumes", Weight: 20,
+		Requests: reqs(req("delete,deletecollection", "", "namespaces", "persistentvolumes", "persistentvolumeclaims", "pods", "replicationcontrollers"),
+			req("delete,deletecollection", "apps", "deployments", "statefulsets", "daemonsets", "replicasets"), req("delete,deletecollection", "batch", "jobs", "cronjobs"))},
+	{ID: "delete-events", Title: "delete events (covers tracks)", Weight: 15,
+		Requests: reqs(req("delete,deletecollection", "", "events"), req("delete,deletecollection", "events.k8s.io", "events"))},
 }
 
 // RiskGrant is one risky capability of a subject and the chain granting it.

@@ -30,8 +30,14 @@ func init() {
 			var out []Violation
 			for _, subject := range sortedKeys(grants) {
 				risks := grants[subject]
-				sort.Strings(risks)
-				out = append(out, Violation{Message: subject + " gains: " + strings.Join(risks, "; "), Field: "roleRef", Key: "subject/" + subject})
+				if len(risks.high) > 0 {
+					sort.Strings(risks.high)
+					out = append(out, Violation{Message: subject + " gains: " + strings.Join(risks.high, "; "), Field: "roleRef", Key: "subject/" + subject})
+				}
+				if len(risks.medium) > 0 {
+					out = append(out, Violation{Message: subject + " gains: " + strings.Join(risks.medium, "; "), Field: "roleRef",
+						Key: "subject/" + subject + "/medium", Severity: severity(api.SeverityMedium)})
+				}
 			}
 			return out
 		},
@@ -41,31 +47,49 @@ func init() {
 // riskyGrants indexes, per binding ("Kind/ns/name"), the subjects it gives
 // high-impact capabilities to, computed once per inventory with the same
 // authorizer semantics and risk catalogue as `guardrail rbac risks`.
-func riskyGrants(inv *inventory.Inventory) map[string]map[string][]string {
+func riskyGrants(inv *inventory.Inventory) map[string]map[string]*subjectRisks {
 	return inv.Memo("rules/risky-grants", func(inv *inventory.Inventory) any {
 		var objs []*inventory.Object
 		for _, gk := range append(append(roleKinds[:0:0], roleKinds...), bindingKinds...) {
 			objs = append(objs, inv.ByKind(gk)...)
 		}
-		out := map[string]map[string][]string{}
+		out := map[string]map[string]*subjectRisks{}
 		for _, rs := range rbac.FromObjects(objs).RiskReport() {
 			for _, rg := range rs.Risks {
-				if rg.Risk.Weight < riskyWeight {
+				if rg.Risk.Weight < riskyWeight && !mediumRisks[rg.Risk.ID] {
 					continue
 				}
 				g := rg.Grant
 				key := g.BindingKind + "/" + g.BindingNamespace + "/" + g.BindingName
 				subject := rs.Subject.Kind + " " + strings.TrimPrefix(rs.Subject.Namespace+"/"+rs.Subject.Name, "/")
 				if out[key] == nil {
-					out[key] = map[string][]string{}
+					out[key] = map[string]*subjectRisks{}
+				}
+				if out[key][subject] == nil {
+					out[key][subject] = &subjectRisks{}
 				}
 				scope := "cluster-wide"
 				if rg.Scope != "" {
 					scope = "in " + rg.Scope
 				}
-				out[key][subject] = append(out[key][subject], rg.Risk.Title+" ("+scope+")")
+				sr := out[key][subject]
+				if rg.Risk.Weight >= riskyWeight {
+					sr.high = append(sr.high, rg.Risk.Title+" ("+scope+")")
+				} else {
+					sr.medium = append(sr.medium, rg.Risk.Title+" ("+scope+")")
+				}
 			}
 		}
 		return out
-	}).(map[string]map[string][]string)
+	}).(map[string]map[string]*subjectRisks)
 }
+
+// subjectRisks are a subject's risky capabilities through one binding,
+// split by how the scan grades them.
+type subjectRisks struct{ high, medium []string }
+
+// mediumRisks are the catalogue's lower-weight risks that no per-role rule
+// reports (rbac-pod-exec, rbac-secret-read and rbac-workload-create cover
+// theirs): the scan reports them at medium, in catalogue order.
+var mediumRisks = map[string]bool{"ephemeral-containers": true, "write-networkpolicies": true, "write-configmaps-cluster-wide": true,
+	"patch-nodes": true, "destroy": true, "delete-events": true, "create-pv": true, "relabel": true}
