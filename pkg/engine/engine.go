@@ -11,6 +11,7 @@ import (
 	"github.com/guardrail-k8s/guardrail/pkg/inventory"
 	"github.com/guardrail-k8s/guardrail/pkg/platform"
 	"github.com/guardrail-k8s/guardrail/pkg/rules"
+	"github.com/guardrail-k8s/guardrail/pkg/workload"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
@@ -25,7 +26,7 @@ type Engine struct {
 	annotations bool
 	baseline    *Baseline
 	workers     int
-	keepPSS     bool // some active rule reads workloads' Pod Security level
+	keep        workload.Keep // what slimmed workloads keep for the active cross-object rules
 	// includeSystem keeps findings about Kubernetes' own objects in the
 	// report (marked Platform); they never count in the summary or gate.
 	includeSystem bool
@@ -123,7 +124,8 @@ func New(opts ...Option) *Engine {
 	e.rules = active
 	e.subsumedBy, e.foldRank = subsumption(active)
 	for _, r := range e.rules {
-		e.keepPSS = e.keepPSS || r.NeedsPodSecurityLevel
+		e.keep.PSSLevel = e.keep.PSSLevel || r.NeedsPodSecurityLevel
+		e.keep.Resources = e.keep.Resources || r.NeedsContainerResources
 		if r.CrossObject || r.Scope == rules.ScopeNamespace {
 			e.cross.add(r)
 		} else {
@@ -214,7 +216,7 @@ func (s *Stream) Add(o *inventory.Object) {
 		out = append(out, s.e.pending(r))
 	}
 	if s.slim {
-		o.Slim(s.e.keepPSS)
+		o.Slim(s.e.keep)
 	}
 	s.mu.Lock()
 	if len(out) > 0 {

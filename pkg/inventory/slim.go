@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"github.com/guardrail-k8s/guardrail/pkg/workload"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -13,8 +14,8 @@ var heavyKinds = map[string]bool{"ConfigMap": true, "Secret": true}
 // rules read: metadata, the slim Workload, and the full object for every
 // light kind (NetworkPolicy, Service, ServiceAccount, Namespace, RBAC).
 // The line index is kept so findings on o still point at their lines;
-// keepPSSLevel keeps the workload's Pod Security level (see workload.Slim).
-func (o *Object) Slim(keepPSSLevel bool) {
+// keep says what the slimmed workload keeps (see workload.Slim).
+func (o *Object) Slim(keep workload.Keep) {
 	if o.Workload == nil && !(o.GVK.Group == "" && heavyKinds[o.GVK.Kind]) {
 		return
 	}
@@ -31,6 +32,6 @@ func (o *Object) Slim(keepPSSLevel bool) {
 	p := &metav1.PartialObjectMetadata{TypeMeta: metav1.TypeMeta{APIVersion: o.GVK.GroupVersion().String(), Kind: o.GVK.Kind}, ObjectMeta: m}
 	o.Obj, o.Meta = p, &p.ObjectMeta
 	if o.Workload != nil {
-		o.Workload = o.Workload.Slim(keepPSSLevel)
+		o.Workload = o.Workload.Slim(keep)
 	}
 }

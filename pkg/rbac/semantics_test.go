@@ -3,6 +3,7 @@ package rbac_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/guardrail-k8s/guardrail/internal/testcluster"
 	"github.com/guardrail-k8s/guardrail/pkg/rbac"
@@ -123,8 +124,16 @@ func TestSemanticsAgainstTheAPIServer(t *testing.T) {
 		Rules: []rbacv1.PolicyRule{{Verbs: []string{"get"}, APIGroups: []string{""}, Resources: []string{"configmaps"}}}}, metav1.CreateOptions{})
 	must(err)
 	a := res("get", "", "configmaps", "", ns, "")
-	api, _, err := sar(ctx, c, u("dormant"), a)
-	must(err)
+	// The API server's authorizer reads roles through an informer: give its
+	// cache up to 10 s to see the new role before asking for the verdict.
+	var api bool
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		api, _, err = sar(ctx, c, u("dormant"), a)
+		must(err)
+		if api || time.Now().After(deadline) {
+			break
+		}
+	}
 	if _, ours := livePolicy(t, c).Authorize(u("dormant"), a); !api || !ours {
 		t.Errorf("dormant binding after its role appears: API server %v, guardrail %v", api, ours)
 	}

@@ -11,8 +11,9 @@ func init() {
 			Example:     "resources:\n  limits:\n    cpu: 500m\n    memory: 256Mi\n    ephemeral-storage: 1Gi",
 			References:  []api.Reference{nsa("Network separation and hardening: resource policies"), mitreDoS},
 		},
-		Scope:       ScopeWorkload,
-		CrossObject: true, // a LimitRange of the namespace may supply the defaults
-		Check:       func(in *Input) []Violation { return missingResources(in, "limits") },
+		Scope:                   ScopeWorkload,
+		CrossObject:             true, // a LimitRange of the namespace may supply the defaults
+		NeedsContainerResources: true,
+		Check:                   func(in *Input) []Violation { return missingResources(in, "limits") },
 	})
 }

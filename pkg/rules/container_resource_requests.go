@@ -18,9 +18,10 @@ func init() {
 			Remediation: "Set resources.requests for cpu, memory and ephemeral-storage from observed usage.",
 			Example:     "resources:\n  requests:\n    cpu: 100m\n    memory: 128Mi\n    ephemeral-storage: 100Mi",
 		},
-		Scope:       ScopeWorkload,
-		CrossObject: true, // a LimitRange of the namespace may supply the defaults
-		Check:       func(in *Input) []Violation { return missingResources(in, "requests") },
+		Scope:                   ScopeWorkload,
+		CrossObject:             true, // a LimitRange of the namespace may supply the defaults
+		NeedsContainerResources: true,
+		Check:                   func(in *Input) []Violation { return missingResources(in, "requests") },
 	})
 }
 

@@ -48,6 +48,10 @@ type Rule struct {
 	// Workload.PSSLevel of the inventory's workloads; the engine then keeps
 	// that level when it slims them (computing it costs a PSS evaluation).
 	NeedsPodSecurityLevel bool
+	// NeedsContainerResources is set on cross-object rules that read the
+	// containers' resources of the inventory's workloads; the engine then
+	// keeps them when it slims workloads.
+	NeedsContainerResources bool
 	// Subsumes lists the IDs of rules that restate a fact this rule reports.
 	// When both fire on the same object and the other finding's containers or
 	// volumes (Violation.Covers) are all among this one's, the engine reports

@@ -127,9 +127,6 @@ func activePatterns(text string) []pattern {
 
 // scanWith is Scan restricted to the given patterns.
 func scanWith(ps []pattern, key, value string) []Match {
-	if Public(value) {
-		return nil
-	}
 	var out []Match
 	for _, p := range ps {
 		if !containsAny(value, p.anchors) {
@@ -143,13 +140,18 @@ func scanWith(ps []pattern, key, value string) []Match {
 			out = append(out, Match{Detector: p.name, Description: p.desc, Redacted: Redact(m)})
 		}
 	}
+	// Public material (a certificate, a digest) is tested only when a
+	// detector fired: this path runs on every value a secret rule reads.
 	if len(out) > 0 {
+		if Public(value) {
+			return nil
+		}
 		return out
 	}
-	if key != "" && SecretName(key) && plausibleSecret(value) {
+	if key != "" && SecretName(key) && plausibleSecret(value) && !Public(value) {
 		return []Match{{Detector: "secret-name", Description: "value stored under secret-like name " + strconv.Quote(key), Redacted: Redact(value)}}
 	}
-	if highEntropy(value) {
+	if highEntropy(value) && !Public(value) {
 		return []Match{{Detector: "high-entropy", Description: "high-entropy string", Redacted: Redact(value)}}
 	}
 	return nil

@@ -43,7 +43,15 @@ func Public(v string) bool {
 	if strings.Contains(t, "-----BEGIN ") {
 		return onlyPublicPEM(t)
 	}
-	if uuidRe.MatchString(t) || digestRe.MatchString(t) || sshPubRe.MatchString(t) {
+	// Cheap tests first: this runs on every value a secret rule reads.
+	switch {
+	case len(t) < 16:
+		return false
+	case len(t) == 36 && t[8] == '-' && uuidRe.MatchString(t):
+		return true
+	case (strings.HasPrefix(t, "ssh-") || strings.HasPrefix(t, "ecdsa-") || strings.HasPrefix(t, "sk-")) && sshPubRe.MatchString(t):
+		return true
+	case strings.IndexAny(t[:min(len(t), 8)], ":-") > 0 && digestRe.MatchString(t):
 		return true
 	}
 	// base64 of "-----BEGIN": caBundle, client-certificate-data.

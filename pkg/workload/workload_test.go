@@ -100,9 +100,12 @@ func TestPSSLevelSurvivesSlim(t *testing.T) {
 	baseline := corev1.PodSpec{Containers: []corev1.Container{{Name: "a"}}}
 	for want, spec := range map[string]corev1.PodSpec{"restricted": restricted, "privileged": privileged, "baseline": baseline} {
 		w := FromObject(&corev1.Pod{Spec: spec})
-		slim := w.Slim(true)
+		slim := w.Slim(Keep{PSSLevel: true, Resources: true})
 		// Slim containers keep name, ports and resources only (for the
 		// segmentation and LimitRange-aware rules), never security contexts.
+		if lean := w.Slim(Keep{PSSLevel: true}); len(lean.Spec.Containers) != 0 {
+			t.Errorf("%s: without Resources, containers without ports are dropped: %v", want, lean.Spec.Containers)
+		}
 		if string(slim.PSSLevel()) != want || slim.Containers != nil || len(slim.Spec.Containers) != 1 ||
 			slim.Spec.Containers[0].SecurityContext != nil || slim.Spec.Containers[0].Name != "a" {
 			t.Errorf("%s: slim level %s, containers %v", want, slim.PSSLevel(), slim.Containers)
@@ -113,5 +116,5 @@ func TestPSSLevelSurvivesSlim(t *testing.T) {
 			t.Error("reading a dropped level must panic")
 		}
 	}()
-	FromObject(&corev1.Pod{Spec: baseline}).Slim(false).PSSLevel()
+	FromObject(&corev1.Pod{Spec: baseline}).Slim(Keep{}).PSSLevel()
 }
