@@ -28,6 +28,9 @@ func checkLowUID(in *Input) []Violation {
 		c := &in.Workload.Containers[i]
 		u, g := c.Security.RunAsUser, c.Security.RunAsGroup
 		switch {
+		case !u.Set && !g.Set:
+			// One fact: the image decides both.
+			out = append(out, containerViolation(c, "securityContext.runAsUser", "uid", "runAsUser and runAsGroup are not set, so the image's user and group apply (often root)"))
 		case !u.Set:
 			out = append(out, containerViolation(c, "securityContext.runAsUser", "uid", "runAsUser is not set, so the image's user applies"))
 		case u.Value < minSafeID:
@@ -36,6 +39,11 @@ func checkLowUID(in *Input) []Violation {
 			if u.Value != 0 {
 				v.Covers = []string{c.Name + "/low-uid"} // a fact no PSS check states
 			}
+			out = append(out, v)
+		}
+		if !g.Set && u.Set {
+			v := containerViolation(c, "securityContext.runAsGroup", "gid", "runAsGroup is not set, so the image's group applies (often GID 0, the root group)")
+			v.Covers = []string{c.Name + "/gid"}
 			out = append(out, v)
 		}
 		if g.Set && g.Value < minSafeID {
