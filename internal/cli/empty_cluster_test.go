@@ -11,6 +11,7 @@ import (
 
 	"github.com/guardrail-k8s/guardrail/internal/testcluster"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -104,6 +105,22 @@ func TestEmptyRealClusterScansClean(t *testing.T) {
 		len(rep.Findings), rep.Summary.High, rep.Summary.Medium, rep.Summary.Platform, scoreText(rep.Summary.Score))
 	if rep.Summary.Platform == 0 {
 		t.Error("no platform finding counted: the test no longer sees Kubernetes' own objects (is the controller manager running?)")
+	}
+
+	// rbac risks ranks what users granted; the controllers of the bootstrap
+	// policy (generic-garbage-collector scored 285 before) are apart.
+	code, out, stderr = run(t, "", "rbac", "risks", "--cluster", "--kubeconfig", tc.Kubeconfig)
+	if code != 0 || !strings.HasPrefix(out, "No subject that users granted holds a risky capability.") || !strings.Contains(out, "--include-system lists them") {
+		t.Errorf("rbac risks on an empty cluster: exit %d %s\n%s", code, stderr, out)
+	}
+	if _, err := client.RbacV1().ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "ops-admin"},
+		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: "cluster-admin"},
+		Subjects: []rbacv1.Subject{{Kind: "User", APIGroup: "rbac.authorization.k8s.io", Name: "alice"}}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_, out, _ = run(t, "", "rbac", "risks", "--cluster", "--kubeconfig", tc.Kubeconfig, "--include-system")
+	if !strings.HasPrefix(out, "User alice") || !strings.Contains(out, "Kubernetes' own subjects") || !strings.Contains(out, "generic-garbage-collector") {
+		t.Errorf("rbac risks: the user's cluster-admin grant must rank first, platform subjects apart:\n%s", out)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/guardrail-k8s/guardrail/pkg/api"
 	"github.com/guardrail-k8s/guardrail/pkg/inventory"
 	"github.com/guardrail-k8s/guardrail/pkg/manifest"
+	"github.com/guardrail-k8s/guardrail/pkg/platform"
 	"github.com/guardrail-k8s/guardrail/pkg/rbac"
 	"github.com/guardrail-k8s/guardrail/pkg/rbac/bootstrap"
 	"github.com/spf13/cobra"
@@ -144,6 +145,7 @@ func (o *rbacOptions) can(streams IO) *cobra.Command {
 
 func (o *rbacOptions) risks(streams IO) *cobra.Command {
 	var top int
+	var includeSystem bool
 	cmd := &cobra.Command{
 		Use:     "risks",
 		Short:   "Rank subjects by risky capabilities, with the chain that grants each",
@@ -154,27 +156,47 @@ func (o *rbacOptions) risks(streams IO) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			report := p.RiskReport()
+			// Subjects users granted are ranked; Kubernetes' own (the
+			// controllers, the scheduler, nodes through the bootstrap
+			// policy) are listed apart with --include-system.
+			report, system := platform.SplitRisks(p.RiskReport())
 			if top > 0 && len(report) > top {
 				report = report[:top]
 			}
 			if o.output == "json" {
+				if includeSystem {
+					return writeJSON(streams.Out, struct {
+						Subjects []rbac.RiskySubject `json:"subjects"`
+						Platform []rbac.RiskySubject `json:"platform"`
+					}{report, system})
+				}
 				return writeJSON(streams.Out, report)
 			}
 			w := &errWriter{w: streams.Out}
-			for _, rs := range report {
-				w.printf("%s  (score %d)\n", subjectString(rs.Subject), rs.Score)
-				for _, rg := range rs.Risks {
-					w.printf("  %-17s %s\n  %17s %s\n", rg.Risk.ID, scopeString(rg.Scope)+": "+rg.Risk.Title, "", chain(rg.Grant))
+			print := func(list []rbac.RiskySubject) {
+				for _, rs := range list {
+					w.printf("%s  (score %d)\n", subjectString(rs.Subject), rs.Score)
+					for _, rg := range rs.Risks {
+						w.printf("  %-17s %s\n  %17s %s\n", rg.Risk.ID, scopeString(rg.Scope)+": "+rg.Risk.Title, "", chain(rg.Grant))
+					}
 				}
 			}
+			print(report)
 			if len(report) == 0 {
-				w.printf("No subject holds a risky capability.\n")
+				w.printf("No subject that users granted holds a risky capability.\n")
+			}
+			switch {
+			case includeSystem && len(system) > 0:
+				w.printf("\nKubernetes' own subjects (bootstrap policy; not ranked):\n")
+				print(system)
+			case len(system) > 0:
+				w.printf("\n%d of Kubernetes' own subjects hold risky capabilities through the bootstrap policy (--include-system lists them).\n", len(system))
 			}
 			return w.err
 		},
 	}
 	cmd.Flags().IntVar(&top, "top", 0, "show only the N riskiest subjects")
+	cmd.Flags().BoolVar(&includeSystem, "include-system", false, "also list Kubernetes' own subjects (controllers, nodes, the scheduler), apart from the ranking")
 	return cmd
 }
 

@@ -18,6 +18,7 @@ import (
 	"sync"
 
 	"github.com/guardrail-k8s/guardrail/pkg/inventory"
+	"github.com/guardrail-k8s/guardrail/pkg/rbac"
 	"github.com/guardrail-k8s/guardrail/pkg/rbac/bootstrap"
 )
 
@@ -88,7 +89,9 @@ var (
 // kube-system/NAME.
 func ControllerServiceAccount(name string) bool {
 	controllerSAsOnce.Do(func() {
-		controllerSAs = map[string]bool{}
+		// Two controllers get namespaced Roles in kube-system, which the
+		// ClusterRole snapshot does not hold.
+		controllerSAs = map[string]bool{"bootstrap-signer": true, "token-cleaner": true}
 		for _, r := range bootstrap.ClusterRoles() {
 			if sa, ok := strings.CutPrefix(r.Name, "system:controller:"); ok {
 				controllerSAs[sa] = true
@@ -119,4 +122,40 @@ func Subject(kind, namespace, name string) bool {
 		return namespace == "kube-system" && ControllerServiceAccount(name)
 	}
 	return false
+}
+
+// RiskySubject reports whether a subject of `rbac risks` is the platform's:
+// one of Kubernetes' own identities (Subject) whose every risky grant comes
+// through a binding of the bootstrap policy (named system:*). A platform
+// identity that a user's binding grants more is ranked with the users'.
+func RiskySubject(rs rbac.RiskySubject) bool {
+	s := rs.Subject
+	if !Subject(s.Kind, s.Namespace, s.Name) {
+		return false
+	}
+	for _, rg := range rs.Risks {
+		if rg.Grant.BindingKind != "" && !bootstrapBinding(rg.Grant.BindingName) {
+			return false
+		}
+	}
+	return true
+}
+
+// bootstrapBinding reports the names of the bootstrap policy's bindings:
+// system:* and cluster-admin (which binds system:masters).
+func bootstrapBinding(name string) bool {
+	return strings.HasPrefix(name, "system:") || name == "cluster-admin"
+}
+
+// SplitRisks separates a risk report into the subjects users granted and
+// Kubernetes' own, keeping the ranking of each.
+func SplitRisks(report []rbac.RiskySubject) (users, platform []rbac.RiskySubject) {
+	for _, rs := range report {
+		if RiskySubject(rs) {
+			platform = append(platform, rs)
+		} else {
+			users = append(users, rs)
+		}
+	}
+	return users, platform
 }
