@@ -58,7 +58,8 @@ func TestOneFactOneFinding(t *testing.T) {
 	for _, f := range byRule(fs, "container-low-uid") {
 		low = append(low, f.Message)
 	}
-	want := []string{`container "a": runAsGroup 0 is the root group`, `container "b": runAsUser 500 is below 10000`}
+	want := []string{`container "a": runAsGroup 0 is the root group`,
+		`container "b": runAsGroup is not set, so the image's group applies (often GID 0, the root group)`, `container "b": runAsUser 500 is below 10000`}
 	if strings.Join(low, "|") != strings.Join(want, "|") {
 		t.Errorf("container-low-uid kept %q, want %q", low, want)
 	}
