@@ -166,3 +166,34 @@ func TestReadNothingNeverPasses(t *testing.T) {
 		}
 	}
 }
+
+// TestNodeHygieneOnTheCluster: a node whose kubelet trails the API server
+// by four minors and whose containerd misses the runc escape fix is
+// reported from its live status.nodeInfo.
+func TestNodeHygieneOnTheCluster(t *testing.T) {
+	tc := testcluster.Shared(t)
+	client, err := tc.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	n, err := client.CoreV1().Nodes().Create(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "old-node"}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.CoreV1().Nodes().Delete(ctx, n.Name, metav1.DeleteOptions{}) })
+	n.Status.NodeInfo = corev1.NodeSystemInfo{KubeletVersion: "v1.33.5", ContainerRuntimeVersion: "containerd://1.7.12"}
+	if _, err := client.CoreV1().Nodes().UpdateStatus(ctx, n, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_, out, stderr := run(t, "", "scan", "--cluster", "--kubeconfig", tc.Kubeconfig, "-o", "json")
+	got := map[string]bool{}
+	for _, f := range decodeReport(t, out).Findings {
+		if f.Object.Kind == "Node" && f.Object.Name == "old-node" {
+			got[f.RuleID] = true
+		}
+	}
+	if !got["node-container-runtime"] || !got["node-kubelet-version"] {
+		t.Errorf("node hygiene findings on old-node: %v; stderr %s", got, stderr)
+	}
+}
