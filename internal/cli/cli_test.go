@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -185,5 +186,27 @@ func TestNothingToScan(t *testing.T) {
 	code, _, stderr := run(t, "", "scan", "-")
 	if code != ExitError || !strings.Contains(stderr, "nothing to scan") {
 		t.Errorf("scan of empty stdin: exit %d %s", code, stderr)
+	}
+}
+
+// TestScoreOnTheExamples: the deliberately insecure example scores below
+// 50 and the hardened one 100 (engine.ScoreOf documents the formula).
+func TestScoreOnTheExamples(t *testing.T) {
+	for _, c := range []struct {
+		dir  string
+		want func(int) bool
+		what string
+	}{
+		{examples + "/shop", func(s int) bool { return s < 50 }, "below 50"},
+		{examples + "/hardened", func(s int) bool { return s == 100 }, "100"},
+	} {
+		_, out, stderr := run(t, "", "scan", "--fail-on", "none", "-o", "json", c.dir)
+		var doc struct{ Summary struct{ Score *int } }
+		if err := json.Unmarshal([]byte(out), &doc); err != nil || doc.Summary.Score == nil {
+			t.Fatalf("%s: no score: %v %s", c.dir, err, stderr)
+		}
+		if s := *doc.Summary.Score; !c.want(s) {
+			t.Errorf("%s: score %d, want %s", c.dir, s, c.what)
+		}
 	}
 }

@@ -65,6 +65,10 @@ type sarifResult struct {
 	Locations           []sarifLocation    `json:"locations"`
 	PartialFingerprints map[string]string  `json:"partialFingerprints"`
 	Suppressions        []sarifSuppression `json:"suppressions,omitempty"`
+	// Properties carry the finding's own severity (it may be graded below
+	// the rule's default), the IDs of the rules folded into it, and whether
+	// it is about Kubernetes' own objects.
+	Properties map[string]any `json:"properties,omitempty"`
 }
 
 type sarifLocation struct {
@@ -114,6 +118,13 @@ func (p *sarifPrinter) Print(w io.Writer, res *engine.Result) error {
 			PartialFingerprints: map[string]string{"guardrail/v1": f.Fingerprint}}
 		if f.Suppressed != nil {
 			r.Suppressions = []sarifSuppression{{Kind: "external", Justification: f.Suppressed.Source + ": " + f.Suppressed.Reason}}
+		}
+		r.Properties = map[string]any{"severity": f.Severity.String(), "security-severity": f.Severity.SecurityScore()}
+		if len(f.Related) > 0 {
+			r.Properties["related"] = f.Related
+		}
+		if f.Platform {
+			r.Properties["platform"] = true
 		}
 		run.Results = append(run.Results, r)
 	}
