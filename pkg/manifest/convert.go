@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"fmt"
+	"github.com/guardrail-k8s/guardrail/pkg/secrets"
 	"math"
 	"strconv"
 	"strings"
@@ -50,7 +51,7 @@ func (c *converter) value(n *yaml.Node, h fieldpath.Hash, depth int) (any, error
 		return c.value(n.Content[0], h, depth)
 	case yaml.AliasNode:
 		if n.Alias == nil {
-			return nil, c.fail(n, "", "unknown alias %q", n.Value)
+			return nil, c.fail(n, "", "unknown alias %q", secrets.SafeText(n.Value))
 		}
 		return c.value(n.Alias, h, depth+1)
 	case yaml.MappingNode:
@@ -86,7 +87,7 @@ func (c *converter) mapping(n *yaml.Node, h fieldpath.Hash, depth int) (map[stri
 			return nil, c.fail(k, "use a plain string as the key", "mapping key is not a scalar")
 		}
 		if _, dup := out[k.Value]; dup {
-			return nil, c.fail(k, "remove one of them; kubectl rejects duplicate keys", "duplicate key %q", k.Value)
+			return nil, c.fail(k, "remove one of them; kubectl rejects duplicate keys", "duplicate key %q", secrets.SafeText(k.Value))
 		}
 		kh := h.Key(k.Value)
 		c.lines.Add(kh, k.Line+c.lineOff)
@@ -130,7 +131,7 @@ func (c *converter) scalar(n *yaml.Node) (any, error) {
 	case "!!bool":
 		var b bool
 		if err := n.Decode(&b); err != nil {
-			return nil, c.fail(n, "", "invalid boolean %q", n.Value)
+			return nil, c.fail(n, "", "invalid boolean (%s)", secrets.Redact(n.Value))
 		}
 		return b, nil
 	case "!!int":
@@ -145,14 +146,14 @@ func (c *converter) scalar(n *yaml.Node) (any, error) {
 		if err := n.Decode(&u); err == nil {
 			return float64(u), nil
 		}
-		return nil, c.fail(n, "quote it if it is meant as a string", "integer %q out of range", n.Value)
+		return nil, c.fail(n, "quote it if it is meant as a string", "integer (%s) out of range", secrets.Redact(n.Value))
 	case "!!float":
 		var f float64
 		if err := n.Decode(&f); err != nil {
-			return nil, c.fail(n, "", "invalid number %q", n.Value)
+			return nil, c.fail(n, "", "invalid number (%s)", secrets.Redact(n.Value))
 		}
 		if math.IsInf(f, 0) || math.IsNaN(f) {
-			return nil, c.fail(n, "quote it if it is meant as a string", "%q is not a number JSON can carry", n.Value)
+			return nil, c.fail(n, "quote it if it is meant as a string", "%s is not a number JSON can carry", secrets.Redact(n.Value))
 		}
 		return f, nil
 	}

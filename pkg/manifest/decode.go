@@ -3,6 +3,7 @@ package manifest
 import (
 	"errors"
 	"fmt"
+	"github.com/guardrail-k8s/guardrail/pkg/secrets"
 	"strings"
 
 	"reflect"
@@ -28,7 +29,7 @@ func decodeChunk(file string, ch chunk, limits Limits) decoded {
 	var out decoded
 	problem := func(line int, obj, field, msg, hint string, warning bool) {
 		out.problems = append(out.problems, &api.Problem{Location: api.Location{File: file, Line: line},
-			Object: obj, Field: field, Message: msg, Hint: hint, Warning: warning})
+			Object: obj, Field: secrets.SafeText(field), Message: msg, Hint: hint, Warning: warning})
 	}
 	if len(ch.data) > limits.MaxDocumentBytes {
 		problem(ch.line, "", "", fmt.Sprintf("document is %d bytes, over the %d byte limit", len(ch.data), limits.MaxDocumentBytes),
@@ -182,7 +183,7 @@ func toTyped(gvk schema.GroupVersionKind, m map[string]any) (runtime.Object, []f
 	}
 	var ps []fieldProblem
 	for _, f := range d.unknown {
-		ps = append(ps, fieldProblem{field: f, msg: fmt.Sprintf("unknown field %q: Kubernetes drops or rejects it, so the setting does not apply", f),
+		ps = append(ps, fieldProblem{field: f, msg: fmt.Sprintf("unknown field %q: Kubernetes drops or rejects it, so the setting does not apply", secrets.SafeText(f)),
 			hint: "check the spelling and indentation against the " + gvk.Kind + " schema", warning: true})
 	}
 	return typed, ps

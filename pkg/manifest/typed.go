@@ -3,6 +3,7 @@ package manifest
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/guardrail-k8s/guardrail/pkg/secrets"
 	"math"
 	"reflect"
 	"sort"
@@ -151,7 +152,7 @@ func (d *typedDecoder) decode(sv any, dv reflect.Value) error {
 	case reflect.Struct:
 		m, ok := sv.(map[string]any)
 		if !ok {
-			return fmt.Errorf("%s: expected an object, got %s", d.path(), describe(sv))
+			return fmt.Errorf("%s: expected an object, got %s", secrets.SafeText(d.path()), describe(sv))
 		}
 		plan := planOf(dt)
 		// Map order first, which needs no key list: almost every object
@@ -175,7 +176,7 @@ func (d *typedDecoder) decode(sv any, dv reflect.Value) error {
 	case reflect.Map:
 		m, ok := sv.(map[string]any)
 		if !ok {
-			return fmt.Errorf("%s: expected an object, got %s", d.path(), describe(sv))
+			return fmt.Errorf("%s: expected an object, got %s", secrets.SafeText(d.path()), describe(sv))
 		}
 		out := reflect.MakeMapWithSize(dt, len(m))
 		kt := dt.Key()
@@ -205,7 +206,7 @@ func (d *typedDecoder) decode(sv any, dv reflect.Value) error {
 		}
 		list, ok := sv.([]any)
 		if !ok {
-			return fmt.Errorf("%s: expected a list, got %s", d.path(), describe(sv))
+			return fmt.Errorf("%s: expected a list, got %s", secrets.SafeText(d.path()), describe(sv))
 		}
 		out := reflect.MakeSlice(dt, len(list), len(list))
 		for i, v := range list {
@@ -281,7 +282,7 @@ func (d *typedDecoder) simple(sv any, dv reflect.Value) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("%s: expected %s, got %s", d.path(), kindName(k), describe(sv))
+	return fmt.Errorf("%s: expected %s, got %s", secrets.SafeText(d.path()), kindName(k), describe(sv))
 }
 
 // intern returns a canonical copy of s. Decoded strings are substrings of
@@ -320,7 +321,9 @@ func kindName(k reflect.Kind) string {
 func describe(v any) string {
 	switch x := v.(type) {
 	case string:
-		return "string " + strconv.Quote(truncate(x))
+		// Never the value itself: a string where a list or object belongs is
+		// often a credential written in the wrong shape (env: "DB_PASSWORD=...").
+		return "a string (" + secrets.Redact(x) + ")"
 	case bool:
 		return "boolean " + strconv.FormatBool(x)
 	case int64:
@@ -333,11 +336,4 @@ func describe(v any) string {
 		return "an object"
 	}
 	return fmt.Sprintf("%T", v)
-}
-
-func truncate(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
 }
