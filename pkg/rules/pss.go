@@ -41,7 +41,7 @@ var pssChecks = map[policy.CheckID]pssMeta{
 		rationale: "A hostPath volume exposes the node's filesystem to the container.",
 		fix:       "Use a persistentVolumeClaim, configMap, secret, emptyDir or projected volume instead of hostPath.", example: "volumes:\n- name: cache\n  emptyDir: {}",
 		refs: []api.Reference{cis("5.2.12", "Minimize the admission of HostPath volumes"), mitreEscape}},
-	"hostPorts": {id: "pss-host-ports", title: "hostPort used", control: "Host Ports", severity: api.SeverityMedium,
+	"hostPorts": {id: "pss-host-ports", title: "hostPort used", control: "Host Ports", severity: api.SeverityHigh,
 		rationale: "A hostPort binds the node's address, exposing the pod outside any Service and NetworkPolicy review and pinning it to nodes.",
 		fix:       "Remove hostPort and expose the pod through a Service.", example: "ports:\n- containerPort: 8080   # no hostPort; expose with a Service",
 		refs: []api.Reference{cis("5.2.13", "Minimize the admission of containers which use HostPorts"), mitreExternal}},
@@ -73,7 +73,7 @@ var pssChecks = map[policy.CheckID]pssMeta{
 		rationale: "A Windows HostProcess container runs directly on the host with privileged access.",
 		fix:       "Remove windowsOptions.hostProcess or set it to false.", example: "securityContext:\n  windowsOptions:\n    hostProcess: false",
 		refs: []api.Reference{cis("5.2.11", "Minimize the admission of Windows HostProcess Containers"), mitreEscape}},
-	"hostProbesAndHostLifecycle": {id: "pss-host-probes", title: "Probe or lifecycle handler targets another host", control: "Host Probes / Lifecycle Hooks", severity: api.SeverityMedium,
+	"hostProbesAndHostLifecycle": {id: "pss-host-probes", title: "Probe or lifecycle handler targets another host", control: "Host Probes / Lifecycle Hooks", severity: api.SeverityHigh,
 		rationale: "A probe or lifecycle hook with a host field makes the kubelet send requests to an arbitrary address (server-side request forgery from the node).",
 		fix:       "Remove the host field from httpGet and tcpSocket probes and lifecycle handlers.", example: "livenessProbe:\n  httpGet:\n    path: /healthz\n    port: 8080   # no host field",
 		refs: []api.Reference{mitre("T1090", "Proxy")}},
@@ -152,11 +152,68 @@ func pssCheck(c policy.Check) func(*Input) []Violation {
 				msg += ": " + r.ForbiddenDetail
 			}
 			field, container := locatePSS(w, r.ForbiddenDetail)
-			out = append(out, Violation{Message: msg, Field: field, Container: container, Key: string(c.ID), Covers: pssCovers(w, r.ForbiddenDetail)})
+			v := Violation{Message: msg, Field: field, Container: container, Key: string(c.ID), Covers: pssCovers(w, r.ForbiddenDetail)}
+			// A restricted check replaces the baseline checks it overrides:
+			// when the pod also breaks one of those, the finding is graded
+			// as the baseline rule is, so a stricter profile never gates a
+			// baseline violation more weakly than pss-baseline does.
+			if c.Level == psaapi.LevelRestricted {
+				if sev, ok := baselineAlsoViolated(c, s.PSSVersion, w); ok && sev > pssChecks[c.ID].severity {
+					v.Severity = severity(sev)
+					v.Message += " (a baseline violation too)"
+				}
+			}
+			out = append(out, v)
 		}
 		return out
 	}
 }
+
+// baselineAlsoViolated evaluates the baseline checks that restricted check c
+// overrides at version v, and returns the highest severity among those the
+// pod breaks.
+func baselineAlsoViolated(c policy.Check, v psaapi.Version, w *workload.Workload) (api.Severity, bool) {
+	var applicable *policy.VersionedCheck
+	for i := range c.Versions {
+		if v.Latest() || !v.Older(c.Versions[i].MinimumVersion) {
+			applicable = &c.Versions[i]
+		}
+	}
+	if applicable == nil {
+		return 0, false
+	}
+	var worst api.Severity
+	found := false
+	for _, id := range applicable.OverrideCheckIDs {
+		ev, ok := baselineEvaluators[id]
+		if !ok {
+			continue
+		}
+		for _, r := range ev.EvaluatePod(psaapi.LevelVersion{Level: psaapi.LevelBaseline, Version: v}, w.Meta, w.Spec) {
+			if !r.Allowed {
+				found = true
+				worst = max(worst, pssChecks[id].severity)
+			}
+		}
+	}
+	return worst, found
+}
+
+// baselineEvaluators evaluate each baseline check on its own.
+var baselineEvaluators = func() map[policy.CheckID]policy.Evaluator {
+	out := map[policy.CheckID]policy.Evaluator{}
+	for _, c := range policy.DefaultChecks() {
+		if c.Level != psaapi.LevelBaseline {
+			continue
+		}
+		ev, err := policy.NewEvaluator([]policy.Check{c}, nil)
+		if err != nil {
+			panic(fmt.Sprintf("rules: pod security check %s: %v", c.ID, err))
+		}
+		out[c.ID] = ev
+	}
+	return out
+}()
 
 // overridden reports whether a restricted check replaces baseline check id at version v.
 func overridden(id policy.CheckID, v psaapi.Version) bool {
