@@ -157,6 +157,13 @@ func pssCheck(c policy.Check) func(*Input) []Violation {
 			// when the pod also breaks one of those, the finding is graded
 			// as the baseline rule is, so a stricter profile never gates a
 			// baseline violation more weakly than pss-baseline does.
+			// A probe's host field lets the kubelet reach addresses the pod
+			// cannot; a host-network pod already has the node's network, so
+			// there it adds no reach and is graded medium.
+			if c.ID == "hostProbesAndHostLifecycle" && w.Spec.HostNetwork {
+				v.Severity = severity(api.SeverityMedium)
+				v.Message += " (the pod uses the host network, so the kubelet reaches nothing the pod cannot)"
+			}
 			if c.Level == psaapi.LevelRestricted {
 				if sev, ok := baselineAlsoViolated(c, s.PSSVersion, w); ok && sev > pssChecks[c.ID].severity {
 					v.Severity = severity(sev)
