@@ -1,9 +1,6 @@
 package rules_test
 
 import (
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/guardrail-k8s/guardrail/pkg/api"
@@ -21,11 +18,7 @@ import (
 // at or above high, the default gate, from the default profile, which
 // judges at restricted where restricted checks replace baseline ones.
 func TestDefaultProfileGatesEveryBaselineViolation(t *testing.T) {
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "k8s.io/pod-security-admission").Output()
-	if err != nil {
-		t.Fatalf("locate k8s.io/pod-security-admission: %v", err)
-	}
-	files, _ := filepath.Glob(filepath.Join(strings.TrimSpace(string(out)), "test", "testdata", "*", "*", "*", "*.yaml"))
+	_, files := upstreamFixtures(t)
 	official, err := policy.NewEvaluator(policy.DefaultChecks(), nil)
 	if err != nil {
 		t.Fatal(err)

@@ -22,15 +22,7 @@ import (
 // the official evaluator and with the fixture's expectation: a pass pod gets
 // no PSS finding, a fail pod gets one from the check the fixture is named after.
 func TestPSSAgreesWithUpstreamFixtures(t *testing.T) {
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "k8s.io/pod-security-admission").Output()
-	if err != nil {
-		t.Fatalf("locate k8s.io/pod-security-admission: %v", err)
-	}
-	root := filepath.Join(strings.TrimSpace(string(out)), "test", "testdata")
-	files, _ := filepath.Glob(filepath.Join(root, "*", "*", "*", "*.yaml"))
-	if len(files) < 1000 {
-		t.Fatalf("only %d upstream fixtures under %s", len(files), root)
-	}
+	root, files := upstreamFixtures(t)
 	official, err := policy.NewEvaluator(policy.DefaultChecks(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -112,4 +104,21 @@ func TestPSSAgreesWithUpstreamFixtures(t *testing.T) {
 		}
 	}
 	t.Logf("%d upstream fixtures agree (%d pass, %d fail)", n, passN, failN)
+}
+
+// upstreamFixtures returns the Pod Security test data directory of the
+// k8s.io/pod-security-admission module and its fixture files
+// (level/version/pass|fail/NAME.yaml).
+func upstreamFixtures(t *testing.T) (root string, files []string) {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "k8s.io/pod-security-admission").Output()
+	if err != nil {
+		t.Fatalf("locate k8s.io/pod-security-admission: %v", err)
+	}
+	root = filepath.Join(strings.TrimSpace(string(out)), "test", "testdata")
+	files, _ = filepath.Glob(filepath.Join(root, "*", "*", "*", "*.yaml"))
+	if len(files) < 1000 {
+		t.Fatalf("only %d upstream fixtures under %s", len(files), root)
+	}
+	return root, files
 }
