@@ -167,7 +167,7 @@ func TestWebhookCommandPublishesItsBundleAndEnforces(t *testing.T) {
 	bg := context.Background()
 	var bundle []byte
 	for i := 0; i < 100 && len(bundle) == 0; i++ {
-		if c, err := client.AdmissionregistrationV1().ValidatingWebhookConfigurations().Get(bg, "guardrail", metav1.GetOptions{}); err == nil && len(c.Webhooks) == 2 {
+		if c, err := client.AdmissionregistrationV1().ValidatingWebhookConfigurations().Get(bg, "guardrail", metav1.GetOptions{}); err == nil && len(c.Webhooks) > 0 {
 			bundle = c.Webhooks[0].ClientConfig.CABundle
 		}
 		time.Sleep(100 * time.Millisecond)

@@ -4,10 +4,16 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
+	"sync"
 	"syscall"
 	"time"
+
+	memlimit "github.com/KimMachineGun/automemlimit/memlimit"
 
 	"github.com/guardrail-k8s/guardrail/pkg/admission"
 	"github.com/guardrail-k8s/guardrail/pkg/engine"
@@ -16,8 +22,10 @@ import (
 	admissionregv1 "k8s.io/api/admissionregistration/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/yaml"
 )
 
@@ -26,9 +34,14 @@ type webhookOptions struct {
 	scan        scanOptions
 	listen      string
 	defaultMode string
+	clusterMode string
+	exempt      []string
+	exemptSet   bool
 	serviceNS   string
 	serviceName string
 	url         string
+	caSecret    string
+	podName     string
 	manage      bool
 	apply       bool
 	allowAnnot  bool
@@ -43,31 +56,76 @@ func newWebhookCommand(streams IO) *cobra.Command {
 		Use:   "webhook",
 		Short: "Run the validating admission webhook (the same rules and exceptions as scan)",
 		Long: `Serve the admission webhook. Each namespace's mode comes from its
-guardrail.dev/mode label (enforce, warn or audit), else --default-mode. The
-webhook runs its own ECDSA P-256 CA, writes the bundle into its
-ValidatingWebhookConfiguration (--manage-config) and rotates before expiry,
-keeping old and new CA in the bundle. Objects cannot except themselves with
-annotations unless --allow-annotation-exceptions.`,
+guardrail.dev/mode label (enforce, warn or audit), else the config's
+namespace patterns, else --default-mode; cluster-scoped objects are judged
+in --cluster-mode. Changes of the mode label are reviewed: a value that is
+not a mode is refused, and only admission.modeAdmins (default
+system:masters) may lower a namespace from enforce.
+
+Replicas share one CA kept in the Secret --ca-secret (created by the first
+replica; rotated by the replica holding the Lease of the same name), so the
+configuration's caBundle verifies every replica. Out of the cluster (--url)
+the webhook runs a CA of its own unless --ca-secret is given.
+
+Objects cannot except themselves with annotations unless
+--allow-annotation-exceptions.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return o.serve(cmd, streams) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.exemptSet = cmd.Flags().Changed("exempt-namespaces")
+			return o.serve(cmd, streams)
+		},
 	}
+	// Flags that decide the configuration are shared with install, so
+	// that both render the same one.
+	pf := cmd.PersistentFlags()
+	pf.StringVar(&o.defaultMode, "default-mode", "", "mode of namespaces without a guardrail.dev/mode label or a config pattern (default warn)")
+	pf.StringVar(&o.clusterMode, "cluster-mode", "", "mode for cluster-scoped objects such as ClusterRoleBindings (default warn; enforce makes their hook fail closed)")
+	pf.StringSliceVar(&o.exempt, "exempt-namespaces", nil, "namespaces never reviewed (default kube-system and --service-namespace)")
+	pf.StringVar(&o.serviceNS, "service-namespace", admission.DefaultNamespace, "namespace of the webhook's Service (exempt unless --exempt-namespaces says otherwise)")
+	pf.StringVar(&o.serviceName, "service-name", admission.DefaultServiceName, "name of the webhook's Service")
+	pf.StringVar(&o.url, "url", "", "reach the webhook at this base URL instead of the Service (out-of-cluster runs); each hook adds its own path")
+	pf.StringVar(&o.scan.profile, "profile", "", "rule profile (default zero-trust)")
+	pf.StringVar(&o.scan.failOn, "fail-on", "", "lowest severity that is denied in enforce mode (default high)")
+	pf.StringVar(&o.scan.configPath, "config", "", "config file with exceptions and admission settings (as for scan)")
+	pf.StringVar(&o.scan.live.kubeconfig, "kubeconfig", "", "kubeconfig file (default $KUBECONFIG or ~/.kube/config)")
+	pf.StringVar(&o.scan.live.context, "context", "", "kubeconfig context to use")
 	f := cmd.Flags()
 	f.StringVar(&o.listen, "listen", ":8443", "address to serve HTTPS on")
-	f.StringVar(&o.defaultMode, "default-mode", "", "mode of namespaces without a guardrail.dev/mode label or a config pattern (default warn)")
-	f.StringVar(&o.serviceNS, "service-namespace", "guardrail", "namespace of the webhook's Service (excluded from review)")
-	f.StringVar(&o.serviceName, "service-name", "guardrail", "name of the webhook's Service")
-	f.StringVar(&o.url, "url", "", "reach the webhook at this URL instead of the Service (out-of-cluster runs)")
+	f.StringVar(&o.caSecret, "ca-secret", "", "Secret in --service-namespace holding the CA the replicas share (default "+admission.DefaultCASecret+" in the cluster; with --url a CA of this process's own; none: always its own)")
+	f.StringVar(&o.podName, "pod-name", os.Getenv("POD_NAME"), "this replica's name in the CA Lease (default $POD_NAME, else the host name)")
 	f.BoolVar(&o.manage, "manage-config", true, "create or update the ValidatingWebhookConfiguration with the current CA bundle")
 	f.BoolVar(&o.allowAnnot, "allow-annotation-exceptions", false, "let objects except themselves with exception.guardrail.dev annotations")
 	f.StringVar(&o.certFile, "tls-cert-file", "", "serve this certificate (cert-manager's tls.crt) instead of the webhook's own CA; reloaded when it changes")
 	f.StringVar(&o.keyFile, "tls-key-file", "", "key of --tls-cert-file")
-	f.BoolVar(&o.standalone, "standalone", false, "serve without an API server (no namespace labels, no configuration management): for load tests and local trials")
-	f.StringVar(&o.scan.profile, "profile", "", "rule profile (default zero-trust)")
-	f.StringVar(&o.scan.failOn, "fail-on", "", "lowest severity that is denied in enforce mode (default high)")
-	f.StringVar(&o.scan.configPath, "config", "", "config file with exceptions (as for scan)")
-	o.scan.live.addFlags(f)
+	f.BoolVar(&o.standalone, "standalone", false, "serve without an API server (no configuration management): for load tests and local trials")
 	cmd.AddCommand(o.installCommand(streams))
 	return cmd
+}
+
+// policy resolves the modes and exemptions from flags and config.
+func (o *webhookOptions) policy(r *resolved) (admission.Policy, []string, error) {
+	var p admission.Policy
+	var err error
+	if p.Default, err = admission.ParseMode(first(o.defaultMode, r.admission.DefaultMode, "warn")); err != nil {
+		return p, nil, usageErr("--default-mode: %v", err)
+	}
+	if p.Cluster, err = admission.ParseMode(first(o.clusterMode, r.admission.ClusterMode, "warn")); err != nil {
+		return p, nil, usageErr("--cluster-mode: %v", err)
+	}
+	for _, nm := range r.admission.Namespaces {
+		p.Namespaces = append(p.Namespaces, admission.NamespaceMode{Pattern: nm.Pattern, Mode: admission.Mode(nm.Mode)})
+	}
+	exempt := admission.DefaultExempt(o.serviceNS)
+	switch {
+	case o.exemptSet:
+		exempt = o.exempt
+	case r.admission.ExemptNamespaces != nil:
+		exempt = *r.admission.ExemptNamespaces
+	}
+	if exempt == nil {
+		exempt = []string{}
+	}
+	return p, exempt, nil
 }
 
 func (o *webhookOptions) handler(streams IO) (*admission.Handler, []*rules.Rule, error) {
@@ -75,25 +133,31 @@ func (o *webhookOptions) handler(streams IO) (*admission.Handler, []*rules.Rule,
 	if err != nil {
 		return nil, nil, err
 	}
-	def := first(o.defaultMode, r.admission.DefaultMode, "warn")
-	mode, err := admission.ParseMode(def)
+	policy, exempt, err := o.policy(r)
 	if err != nil {
-		return nil, nil, usageErr("--default-mode: %v", err)
-	}
-	policy := admission.Policy{Default: mode}
-	for _, nm := range r.admission.Namespaces {
-		policy.Namespaces = append(policy.Namespaces, admission.NamespaceMode{Pattern: nm.Pattern, Mode: admission.Mode(nm.Mode)})
+		return nil, nil, err
 	}
 	h := &admission.Handler{
 		Engine: engine.New(engine.WithRules(admission.AdmissionRules(r.rules)), engine.WithSettings(r.settings),
 			engine.WithExceptions(r.exceptions), engine.WithAnnotationExceptions(o.allowAnnot)),
-		Policy: policy, FailOn: r.failOn,
+		Policy: policy, FailOn: r.failOn, Exempt: exempt, ModeAdmins: r.admission.ModeAdmins,
 	}
 	return h, r.rules, nil
 }
 
-func (o *webhookOptions) installOptions(bundle []byte) admission.InstallOptions {
-	return admission.InstallOptions{ServiceNamespace: o.serviceNS, ServiceName: o.serviceName, URL: o.url, CABundle: bundle}
+func (o *webhookOptions) installOptions(h *admission.Handler, bundle []byte, namespaces []string) admission.InstallOptions {
+	return admission.InstallOptions{Name: admission.DefaultConfigName, ServiceNamespace: o.serviceNS, ServiceName: o.serviceName, URL: o.url,
+		CABundle: bundle, ExcludeNamespaces: h.Exempt, Policy: h.Policy, Namespaces: namespaces}
+}
+
+// hosts are the serving certificate's names: the Service's, loopback and
+// the --url host.
+func (o *webhookOptions) hosts() []string {
+	hosts := []string{o.serviceName + "." + o.serviceNS + ".svc", o.serviceName + "." + o.serviceNS + ".svc.cluster.local", "127.0.0.1", "localhost"}
+	if u, err := url.Parse(o.url); err == nil && u.Hostname() != "" && !slices.Contains(hosts, u.Hostname()) {
+		hosts = append(hosts, u.Hostname())
+	}
+	return hosts
 }
 
 func (o *webhookOptions) serve(cmd *cobra.Command, streams IO) error {
@@ -101,18 +165,24 @@ func (o *webhookOptions) serve(cmd *cobra.Command, streams IO) error {
 	if err != nil {
 		return err
 	}
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := slog.New(slog.NewJSONHandler(streams.Err, nil))
+	// Set GOMEMLIMIT from the container's memory limit (cgroup), so the
+	// collector works harder before the kernel kills the pod; an explicit
+	// GOMEMLIMIT wins.
+	if lim, err := memlimit.Set(memlimit.WithRatio(0.9), memlimit.WithProvider(memlimit.FromCgroup)); err == nil && lim > 0 {
+		log.Info("memory limit", "GOMEMLIMIT", lim)
+	}
+	log.Info("policy", "defaultMode", h.Policy.Default, "clusterMode", h.Policy.ClusterMode(), "patterns", len(h.Policy.Namespaces),
+		"exemptNamespaces", h.Exempt, "modeAdmins", first(strings.Join(h.ModeAdmins, ","), strings.Join(admission.DefaultModeAdmins, ",")),
+		"failOn", h.FailOn.String(), "rules", len(admission.AdmissionRules(rs)))
 	if o.standalone {
-		ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-		defer stop()
-		certs, err := admission.NewCertAuthority([]string{"127.0.0.1", "localhost"}, 24*time.Hour)
+		certs, err := admission.NewCertAuthority(o.hosts(), 24*time.Hour)
 		if err != nil {
 			return err
 		}
-		srv := &admission.Server{Handler: h, Certs: certs, Log: slog.New(slog.NewJSONHandler(streams.Err, nil))}
-		if err := srv.Serve(ctx, o.listen); err != nil && ctx.Err() == nil {
-			return &exitError{code: ExitError, err: err}
-		}
-		return nil
+		return o.run(ctx, &admission.Server{Handler: h, Certs: certs, Log: log})
 	}
 	cfg, err := o.scan.live.restConfig()
 	if err != nil {
@@ -122,21 +192,6 @@ func (o *webhookOptions) serve(cmd *cobra.Command, streams IO) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	log := slog.New(slog.NewJSONHandler(streams.Err, nil))
-	factory := informers.NewSharedInformerFactory(client, 10*time.Minute)
-	nsInformer := factory.Core().V1().Namespaces()
-	lister := nsInformer.Lister()
-	h.Namespaces = func(ns string) (map[string]string, bool) {
-		n, err := lister.Get(ns)
-		if err != nil {
-			return nil, false
-		}
-		return n.Labels, true
-	}
-	synced := nsInformer.Informer().HasSynced
-	factory.Start(ctx.Done())
 	if o.certFile != "" {
 		// cert-manager issues and renews the certificate and injects the
 		// bundle into the configuration (cainjector); files are reloaded.
@@ -144,50 +199,146 @@ func (o *webhookOptions) serve(cmd *cobra.Command, streams IO) error {
 		if err != nil {
 			return usageErr("--tls-cert-file: %v", err)
 		}
-		srv := &admission.Server{Handler: h, Certs: fc, Log: log, Ready: synced}
-		if err := srv.Serve(ctx, o.listen); err != nil && ctx.Err() == nil {
+		return o.run(ctx, &admission.Server{Handler: h, Certs: fc, Log: log})
+	}
+	pub := &publisher{client: client, log: log, render: func(bundle []byte, names []string) *admissionregv1.ValidatingWebhookConfiguration {
+		return admission.Configuration(rs, o.installOptions(h, bundle, names))
+	}, enabled: o.manage}
+	secret := o.caSecret
+	if secret == "" && o.url == "" {
+		secret = admission.DefaultCASecret
+	}
+	var certs *admission.CertAuthority
+	if secret != "" && secret != "none" {
+		id := first(o.podName, hostname())
+		shared := &admission.SharedCA{Client: client, Namespace: o.serviceNS, Name: secret, Identity: id, Hosts: o.hosts(), Log: log,
+			Publish: func(ctx context.Context, bundle []byte) error { return pub.bundle(ctx, bundle) }}
+		if certs, err = shared.Load(ctx); err != nil {
 			return &exitError{code: ExitError, err: err}
 		}
-		return nil
-	}
-	hosts := []string{o.serviceName + "." + o.serviceNS + ".svc", o.serviceName + "." + o.serviceNS + ".svc.cluster.local", "127.0.0.1", "localhost"}
-	certs, err := admission.NewCertAuthority(hosts, 90*24*time.Hour)
-	if err != nil {
-		return err
-	}
-	publish := func() error {
-		if !o.manage {
-			return nil
+		go shared.Run(ctx)
+		log.Info("serving from the shared CA", "secret", o.serviceNS+"/"+secret, "identity", id)
+	} else {
+		if certs, err = admission.NewCertAuthority(o.hosts(), 90*24*time.Hour); err != nil {
+			return err
 		}
-		return applyConfiguration(ctx, client, admission.Configuration(rs, o.installOptions(certs.Bundle())))
+		go rotateOwnCA(ctx, certs, pub, log)
 	}
-	if err := publish(); err != nil {
+	if err := pub.bundle(ctx, certs.Bundle()); err != nil {
 		return &exitError{code: ExitError, err: fmt.Errorf("write the webhook configuration: %w", err)}
 	}
-	go func() {
-		for t := time.NewTicker(time.Hour); ; {
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return
-			case <-t.C:
-				if rotated, err := certs.RotateIfExpiring(); err != nil {
-					log.Error("certificate rotation failed", "err", err)
-				} else if rotated {
-					if err := publish(); err != nil {
-						log.Error("publishing the rotated CA bundle failed", "err", err)
-					}
-					log.Info("rotated the serving certificate")
-				}
-			}
-		}
-	}()
-	srv := &admission.Server{Handler: h, Certs: certs, Log: log, Ready: synced}
-	log.Info("serving", "listen", o.listen, "rules", len(admission.AdmissionRules(rs)))
+	if o.manage && len(h.Policy.Namespaces) > 0 {
+		// Patterns decide by name: the names that exist decide which
+		// unlabelled namespaces' hook fails closed.
+		go pub.followNamespaces(ctx)
+	}
+	return o.run(ctx, &admission.Server{Handler: h, Certs: certs, Log: log})
+}
+
+func (o *webhookOptions) run(ctx context.Context, srv *admission.Server) error {
+	srv.Log.Info("serving", "listen", o.listen)
 	if err := srv.Serve(ctx, o.listen); err != nil && ctx.Err() == nil {
 		return &exitError{code: ExitError, err: err}
 	}
 	return nil
+}
+
+func hostname() string {
+	h, _ := os.Hostname()
+	return first(h, "guardrail-webhook")
+}
+
+// rotateOwnCA rotates a CA of this process's own before it expires.
+func rotateOwnCA(ctx context.Context, certs *admission.CertAuthority, pub *publisher, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if rotated, err := certs.RotateIfExpiring(); err != nil {
+			log.Error("certificate rotation failed", "err", err)
+		} else if rotated {
+			if err := pub.bundle(ctx, certs.Bundle()); err != nil {
+				log.Error("publishing the rotated CA bundle failed", "err", err)
+			}
+			log.Info("rotated the serving certificate")
+		}
+	}
+}
+
+// publisher writes the webhook configuration whenever the bundle or the
+// set of namespaces changes (namespace names decide which unlabelled
+// namespaces' hook fails closed).
+type publisher struct {
+	client  kubernetes.Interface
+	log     *slog.Logger
+	render  func(bundle []byte, names []string) *admissionregv1.ValidatingWebhookConfiguration
+	enabled bool
+
+	mu    sync.Mutex
+	cur   []byte
+	names []string
+}
+
+func (p *publisher) bundle(ctx context.Context, b []byte) error {
+	p.mu.Lock()
+	p.cur = b
+	names := p.names
+	p.mu.Unlock()
+	return p.write(ctx, b, names)
+}
+
+func (p *publisher) write(ctx context.Context, b []byte, names []string) error {
+	if !p.enabled {
+		return nil
+	}
+	return applyConfiguration(ctx, p.client, p.render(b, names))
+}
+
+// followNamespaces republishes when namespaces come or go, at most every
+// two seconds.
+func (p *publisher) followNamespaces(ctx context.Context) {
+	factory := informers.NewSharedInformerFactory(p.client, 10*time.Minute)
+	inf := factory.Core().V1().Namespaces()
+	changed := make(chan struct{}, 1)
+	poke := func(any) {
+		select {
+		case changed <- struct{}{}:
+		default:
+		}
+	}
+	inf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{AddFunc: poke, DeleteFunc: poke})
+	factory.Start(ctx.Done())
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-changed:
+		}
+		time.Sleep(2 * time.Second)
+		list, err := inf.Lister().List(labels.Everything())
+		if err != nil {
+			continue
+		}
+		names := make([]string, 0, len(list))
+		for _, n := range list {
+			names = append(names, n.Name)
+		}
+		slices.Sort(names)
+		p.mu.Lock()
+		same := slices.Equal(names, p.names)
+		p.names = names
+		b := p.cur
+		p.mu.Unlock()
+		if !same && b != nil {
+			if err := p.write(ctx, b, names); err != nil {
+				p.log.Error("republishing the webhook configuration failed", "err", err)
+			}
+		}
+	}
 }
 
 func (o *webhookOptions) installCommand(streams IO) *cobra.Command {
@@ -195,9 +346,14 @@ func (o *webhookOptions) installCommand(streams IO) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "install",
 		Short: "Render (or --apply) the ValidatingWebhookConfiguration for the active rules",
-		Args:  cobra.NoArgs,
+		Long: `Render the ValidatingWebhookConfiguration that guardrail webhook would
+write, with the same flags. Without --ca-bundle it carries no CA bundle:
+guardrail webhook writes its own when it starts, and cert-manager's
+cainjector fills it for --tls-cert-file installs.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, rs, err := o.handler(streams)
+			o.exemptSet = cmd.Flags().Changed("exempt-namespaces")
+			h, rs, err := o.handler(streams)
 			if err != nil {
 				return err
 			}
@@ -207,7 +363,7 @@ func (o *webhookOptions) installCommand(streams IO) *cobra.Command {
 					return usageErr("--ca-bundle: %v", err)
 				}
 			}
-			conf := admission.Configuration(rs, o.installOptions(bundle))
+			conf := admission.Configuration(rs, o.installOptions(h, bundle, nil))
 			if o.apply {
 				cfg, err := o.scan.live.restConfig()
 				if err != nil {

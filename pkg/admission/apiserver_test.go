@@ -48,7 +48,8 @@ func TestWebhookThroughTheAPIServer(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
-	// Namespace labels come from an informer cache, never a GET per request.
+	// Namespace labels reach the handler as the hook the API server
+	// called: the webhook keeps no namespace cache for its decisions.
 	factory := informers.NewSharedInformerFactory(client, 0)
 	nsLister := factory.Core().V1().Namespaces().Lister()
 	factory.Start(ctx.Done())
@@ -62,13 +63,6 @@ func TestWebhookThroughTheAPIServer(t *testing.T) {
 	h := &admission.Handler{
 		Engine: engine.New(engine.WithRules(admission.AdmissionRules(rs)), engine.WithSettings(s), engine.WithAnnotationExceptions(false)),
 		Policy: admission.Policy{Default: admission.Warn}, FailOn: api.SeverityHigh,
-		Namespaces: func(ns string) (map[string]string, bool) {
-			n, err := nsLister.Get(ns)
-			if err != nil {
-				return nil, false
-			}
-			return n.Labels, true
-		},
 		Record: func(d admission.Decision) {
 			if d.Mode == admission.Audit && len(d.Findings) > 0 {
 				mu.Lock()
@@ -89,7 +83,7 @@ func TestWebhookThroughTheAPIServer(t *testing.T) {
 	go srv.Serve(srvCtx, addr)
 	waitHTTPS(t, addr)
 
-	conf := admission.Configuration(rs, admission.InstallOptions{URL: "https://" + addr + "/validate", CABundle: certs.Bundle()})
+	conf := admission.Configuration(rs, admission.InstallOptions{URL: "https://" + addr, CABundle: certs.Bundle()})
 	if _, err := client.AdmissionregistrationV1().ValidatingWebhookConfigurations().Create(ctx, conf, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}

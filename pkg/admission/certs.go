@@ -46,31 +46,51 @@ func NewCertAuthority(hosts []string, validity time.Duration) (*CertAuthority, e
 // Rotate issues a new CA and serving certificate, keeping the previous CA
 // in the bundle until the next rotation.
 func (ca *CertAuthority) Rotate() error {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caCert, key, err := generateCA(ca.now(), ca.Validity)
 	if err != nil {
 		return err
 	}
+	ca.mu.RLock()
+	certs := append([]*x509.Certificate{caCert}, ca.caCerts...)
+	ca.mu.RUnlock()
+	if len(certs) > 2 {
+		certs = certs[:2]
+	}
+	return ca.adopt(certs, key)
+}
+
+// adopt makes certs (newest first, key for the newest) the CA and issues a
+// serving certificate from the newest.
+func (ca *CertAuthority) adopt(certs []*x509.Certificate, key *ecdsa.PrivateKey) error {
 	now := ca.now()
-	tmpl := &x509.Certificate{SerialNumber: serial(), Subject: pkix.Name{CommonName: "guardrail-webhook-ca"},
-		NotBefore: now.Add(-5 * time.Minute), NotAfter: now.Add(ca.Validity), IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return err
+	validity := ca.Validity
+	if left := certs[0].NotAfter.Sub(now); left < validity {
+		validity = left
 	}
-	caCert, _ := x509.ParseCertificate(der)
-	serving, err := issueServing(caCert, key, ca.hosts, now, ca.Validity)
+	serving, err := issueServing(certs[0], key, ca.hosts, now, validity)
 	if err != nil {
 		return err
 	}
 	ca.mu.Lock()
 	defer ca.mu.Unlock()
-	ca.caCerts = append([]*x509.Certificate{caCert}, ca.caCerts...)
-	if len(ca.caCerts) > 2 {
-		ca.caCerts = ca.caCerts[:2]
-	}
-	ca.caKey, ca.serving = key, serving
+	ca.caCerts, ca.caKey, ca.serving = certs, key, serving
 	return nil
+}
+
+func generateCA(now time.Time, validity time.Duration) (*x509.Certificate, *ecdsa.PrivateKey, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, err
+	}
+	tmpl := &x509.Certificate{SerialNumber: serial(), Subject: pkix.Name{CommonName: "guardrail-webhook-ca"},
+		NotBefore: now.Add(-5 * time.Minute), NotAfter: now.Add(validity), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := x509.ParseCertificate(der)
+	return c, key, err
 }
 
 // RotateIfExpiring rotates when the serving certificate has less than a
@@ -133,4 +153,30 @@ func issueServing(caCert *x509.Certificate, caKey *ecdsa.PrivateKey, hosts []str
 func serial() *big.Int {
 	n, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
 	return n
+}
+
+func (ca *CertAuthority) certs() []*x509.Certificate {
+	ca.mu.RLock()
+	defer ca.mu.RUnlock()
+	return append([]*x509.Certificate(nil), ca.caCerts...)
+}
+
+// newestExpiresWithin reports whether the newest CA ends within d.
+func (ca *CertAuthority) newestExpiresWithin(d time.Duration) bool {
+	ca.mu.RLock()
+	defer ca.mu.RUnlock()
+	return ca.caCerts[0].NotAfter.Sub(ca.now()) < d
+}
+
+// reissueIfExpiring issues a new serving certificate from the current CA
+// when a third of its validity is left (a shared CA: only the leader makes
+// new CAs).
+func (ca *CertAuthority) reissueIfExpiring() (bool, error) {
+	ca.mu.RLock()
+	leaf, certs, key := ca.serving.Leaf, ca.caCerts, ca.caKey
+	ca.mu.RUnlock()
+	if leaf.NotAfter.Sub(ca.now()) > leaf.NotAfter.Sub(leaf.NotBefore)/3 {
+		return false, nil
+	}
+	return true, ca.adopt(certs, key)
 }

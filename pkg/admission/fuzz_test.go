@@ -1,6 +1,7 @@
 package admission
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 
@@ -40,7 +41,7 @@ func FuzzEnforceNeverAdmitsPrivileged(f *testing.F) {
 		if err != nil {
 			return
 		}
-		out, err := h.Review(reviewOf(t, pod, "prod"))
+		out, err := h.Review(context.Background(), HookEnforce, reviewOf(t, pod, "prod"))
 		if err != nil {
 			t.Fatalf("review error: %v", err)
 		}

@@ -1,6 +1,7 @@
 package admission
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -56,7 +57,7 @@ func TestModes(t *testing.T) {
 		h := handlerFor(t, "zero-trust", tc.mode, api.SeverityHigh)
 		var got Decision
 		h.Record = func(d Decision) { got = d }
-		out, err := h.Review(reviewOf(t, privilegedPod(), "shop"))
+		out, err := h.Review(context.Background(), HookDefault, reviewOf(t, privilegedPod(), "shop"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -81,31 +82,56 @@ func TestModes(t *testing.T) {
 	}
 }
 
-func TestNamespaceLabelChoosesMode(t *testing.T) {
+// TestHookChoosesMode: the hook the API server called says the mode; the
+// default hook decides by name alone (config patterns, then the default),
+// so a cold namespace cache can never weaken a decision.
+func TestHookChoosesMode(t *testing.T) {
 	h := handlerFor(t, "zero-trust", Warn, api.SeverityHigh)
-	h.Namespaces = func(ns string) (map[string]string, bool) {
-		return map[string]string{ModeLabel: "enforce"}, ns == "prod"
-	}
-	h.Policy.Namespaces = []NamespaceMode{{Pattern: "dev-*", Mode: Audit}}
-	for ns, want := range map[string]bool{"prod": false, "dev-1": true, "other": true} {
-		out, err := h.Review(reviewOf(t, privilegedPod(), ns))
-		if err != nil || out.Response.Allowed != want {
-			t.Errorf("%s: allowed=%v err=%v", ns, out.Response.Allowed, err)
+	h.Policy.Namespaces = []NamespaceMode{{Pattern: "dev-*", Mode: Audit}, {Pattern: "prod-*", Mode: Enforce}}
+	h.Policy.Cluster = Enforce
+	for _, tc := range []struct {
+		hook Hook
+		ns   string
+		want Mode
+	}{
+		{HookEnforce, "dev-1", Enforce}, {HookWarn, "prod-1", Warn}, {HookAudit, "x", Audit},
+		{HookDefault, "prod-1", Enforce}, {HookDefault, "dev-1", Audit}, {HookDefault, "other", Warn},
+		{HookCluster, "", Enforce},
+	} {
+		var got Decision
+		h.Record = func(d Decision) { got = d }
+		out, err := h.Review(context.Background(), tc.hook, reviewOf(t, privilegedPod(), tc.ns))
+		if err != nil || got.Mode != tc.want || out.Response.Allowed != (tc.want != Enforce) {
+			t.Errorf("%s %s: mode %s allowed=%v err=%v, want %s", tc.hook, tc.ns, got.Mode, out.Response.Allowed, err, tc.want)
 		}
+	}
+	// A label value that is not a mode is read as enforce.
+	if m := h.Policy.ModeFor("dev-1", map[string]string{ModeLabel: "Enforce"}); m != Enforce {
+		t.Errorf("invalid label: %s", m)
+	}
+	h.Exempt = []string{"kube-system"}
+	if out, _ := h.Review(context.Background(), HookEnforce, reviewOf(t, privilegedPod(), "kube-system")); !out.Response.Allowed {
+		t.Error("an exempt namespace is not judged")
 	}
 }
 
 func TestMalformedReviewIsAnError(t *testing.T) {
 	h := handlerFor(t, "zero-trust", Enforce, api.SeverityHigh)
 	for _, body := range []string{"", "{", `{"kind":"AdmissionReview"}`, "[1,2]"} {
-		if _, err := h.Review([]byte(body)); err == nil {
+		if _, err := h.Review(context.Background(), HookDefault, []byte(body)); err == nil {
 			t.Errorf("%q: no error", body)
 		}
 	}
-	// An object Guardrail cannot read is admitted with a warning.
-	out, err := h.Review(reviewOf(t, []byte(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":"x"}}`), "shop"))
-	if err != nil || !out.Response.Allowed {
-		t.Errorf("unreadable object: %+v %v", out, err)
+	// An object Guardrail cannot read is denied in enforce, admitted with
+	// a warning elsewhere.
+	bad := reviewOf(t, []byte(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":"x"}}`), "shop")
+	out, err := h.Review(context.Background(), HookEnforce, bad)
+	if err != nil || out.Response.Allowed || !strings.Contains(out.Response.Result.Message, "could not read the object") {
+		t.Errorf("unreadable object in enforce: %+v %v", out, err)
+	}
+	out, err = h.Review(context.Background(), HookWarn, bad)
+	if err != nil || !out.Response.Allowed || len(out.Response.Warnings) != 1 {
+		t.Errorf("unreadable object in warn: %+v %v", out, err)
 	}
 }
 
@@ -140,7 +166,7 @@ func TestRestrictedModeMatchesUpstreamPodSecurity(t *testing.T) {
 		// volume without a source becomes emptyDir): judge that object.
 		workload.FromPodSpec(&pod.ObjectMeta, &pod.Spec, "spec")
 		agg := policy.AggregateCheckResults(official.EvaluatePod(psaapi.LevelVersion{Level: psaapi.LevelRestricted, Version: psaapi.LatestVersion()}, &pod.ObjectMeta, &pod.Spec))
-		rv, err := h.Review(reviewOf(t, js, "ns"))
+		rv, err := h.Review(context.Background(), HookDefault, reviewOf(t, js, "ns"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -182,16 +208,16 @@ exceptions:
 	}
 	h := mk(false)
 	for ns, want := range map[string]bool{"cni": true, "legacy": false, "shop": false} {
-		out, _ := h.Review(reviewOf(t, privilegedPod(), ns))
+		out, _ := h.Review(context.Background(), HookDefault, reviewOf(t, privilegedPod(), ns))
 		if out.Response.Allowed != want {
 			t.Errorf("namespace %s: allowed=%v, want %v", ns, out.Response.Allowed, want)
 		}
 	}
 	annotated := []byte(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","annotations":{"exception.guardrail.dev/pss-privileged":"trust me"}},"spec":{"containers":[{"name":"c","image":"nginx:1.27","securityContext":{"privileged":true}}]}}`)
-	if out, _ := h.Review(reviewOf(t, annotated, "shop")); out.Response.Allowed {
+	if out, _ := h.Review(context.Background(), HookDefault, reviewOf(t, annotated, "shop")); out.Response.Allowed {
 		t.Error("an object must not except itself at admission by default")
 	}
-	if out, _ := mk(true).Review(reviewOf(t, annotated, "shop")); !out.Response.Allowed {
+	if out, _ := mk(true).Review(context.Background(), HookDefault, reviewOf(t, annotated, "shop")); !out.Response.Allowed {
 		t.Error("with annotation exceptions allowed by the operator, the annotation applies")
 	}
 }

@@ -1,7 +1,9 @@
 package admission
 
 import (
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/guardrail-k8s/guardrail/pkg/rules"
 	admissionregv1 "k8s.io/api/admissionregistration/v1"
@@ -17,10 +19,30 @@ type InstallOptions struct {
 	URL                           string
 	// CABundle is the PEM bundle the API server verifies the webhook with.
 	CABundle []byte
-	// ExcludeNamespaces are never reviewed (default: the webhook's own and kube-system).
+	// ExcludeNamespaces are never reviewed (default: DefaultExempt).
 	ExcludeNamespaces []string
 	// TimeoutSeconds is the API server's deadline per call (default 5).
 	TimeoutSeconds int32
+	// Policy decides which hooks fail closed.
+	Policy Policy
+	// Namespaces are the names of the namespaces that exist now. With
+	// them, the hook for unlabelled namespaces is split by name into a
+	// fail-closed part (those the policy puts in enforce) and a fail-open
+	// part; without them it fails closed whenever any unlabelled namespace
+	// can be in enforce.
+	Namespaces []string
+}
+
+// DefaultExempt are the namespaces the webhook never reviews unless the
+// config names others: kube-system, whose pods the cluster itself needs to
+// start (the webhook's own among them when it runs there), and the
+// webhook's own namespace, so that it can always be restarted.
+func DefaultExempt(ownNamespace string) []string {
+	out := []string{"kube-system"}
+	if ownNamespace != "" && ownNamespace != "kube-system" {
+		out = append(out, ownNamespace)
+	}
+	return out
 }
 
 // resourcesFor maps rule kinds to the API resources to register.
@@ -38,53 +60,85 @@ var workloadResources = []struct{ group, resource string }{
 	{"apps", "daemonsets"}, {"apps", "replicasets"}, {"batch", "jobs"}, {"batch", "cronjobs"},
 }
 
-// RuleWithOperations lists what the active rules need reviewed: workloads
-// for pod rules, each kind an object rule names. Create and update only:
-// deleting is never a risk these rules judge.
-func RuleWithOperations(rs []*rules.Rule) []admissionregv1.RuleWithOperations {
-	byGroup := map[string]map[string]bool{}
-	add := func(g, r string) {
-		if byGroup[g] == nil {
-			byGroup[g] = map[string]bool{}
+// RuleWithOperations lists what the active rules need reviewed in scope
+// (namespaced or cluster-scoped objects): workloads for pod rules, with the
+// ephemeralcontainers subresource (kubectl debug adds containers through
+// it), and each kind an object rule names. Create and update only: deleting
+// is never a risk these rules judge.
+func RuleWithOperations(rs []*rules.Rule, scope admissionregv1.ScopeType) []admissionregv1.RuleWithOperations {
+	type gr struct{ group, resource string }
+	var namespaced, cluster []gr
+	seen := map[gr]bool{}
+	add := func(g, r string, clusterScoped bool) {
+		k := gr{g, r}
+		if seen[k] {
+			return
 		}
-		byGroup[g][r] = true
+		seen[k] = true
+		if clusterScoped {
+			cluster = append(cluster, k)
+		} else {
+			namespaced = append(namespaced, k)
+		}
 	}
 	for _, r := range AdmissionRules(rs) {
 		switch r.Scope {
 		case rules.ScopeWorkload:
 			for _, w := range workloadResources {
-				add(w.group, w.resource)
+				add(w.group, w.resource, false)
 			}
+			add("", "pods/ephemeralcontainers", false)
 		case rules.ScopeObject:
 			for _, gk := range r.Kinds {
 				if m, ok := resourcesFor[gk.Kind]; ok && m.group == gk.Group {
-					add(m.group, m.resource)
+					add(m.group, m.resource, clusterScoped[gk.Kind])
 				}
 			}
 		}
 	}
+	list := namespaced
+	if scope == admissionregv1.ClusterScope {
+		list = cluster
+	}
+	byGroup := map[string][]string{}
 	var groups []string
-	for g := range byGroup {
-		groups = append(groups, g)
+	for _, k := range list {
+		if byGroup[k.group] == nil {
+			groups = append(groups, k.group)
+		}
+		byGroup[k.group] = append(byGroup[k.group], k.resource)
 	}
 	sort.Strings(groups)
 	var out []admissionregv1.RuleWithOperations
-	scope := admissionregv1.AllScopes
 	for _, g := range groups {
-		var res []string
-		for r := range byGroup[g] {
-			res = append(res, r)
-		}
+		res := byGroup[g]
 		sort.Strings(res)
+		sc := scope
 		out = append(out, admissionregv1.RuleWithOperations{Operations: []admissionregv1.OperationType{admissionregv1.Create, admissionregv1.Update},
-			Rule: admissionregv1.Rule{APIGroups: []string{g}, APIVersions: []string{"*"}, Resources: res, Scope: &scope}})
+			Rule: admissionregv1.Rule{APIGroups: []string{g}, APIVersions: []string{"*"}, Resources: res, Scope: &sc}})
 	}
 	return out
 }
 
-// Configuration renders the ValidatingWebhookConfiguration: a fail-closed
-// webhook for namespaces in enforce mode and a separate fail-open one for
-// the rest (warn and audit must never block the cluster).
+// clusterScoped are the kinds in resourcesFor that belong to no namespace.
+var clusterScoped = map[string]bool{"Namespace": true, "ClusterRole": true, "ClusterRoleBinding": true,
+	"ValidatingWebhookConfiguration": true, "MutatingWebhookConfiguration": true}
+
+// Configuration renders the ValidatingWebhookConfiguration. Each hook has
+// its own path and selector, so the API server tells the webhook what it
+// matched:
+//
+//   - enforce: namespaces labelled enforce (or with a value that is not a
+//     mode); fails closed.
+//   - warn, audit: namespaces labelled so; fail open.
+//   - default: namespaces without the label, judged by name (config
+//     patterns, then the default mode); fails closed for those the policy
+//     puts in enforce.
+//   - cluster: cluster-scoped objects in the cluster mode; fails closed
+//     only when that mode is enforce.
+//   - mode-label: changes of the mode label on Namespaces; fails closed.
+//
+// Exempt namespaces match none of the namespaced hooks.
 func Configuration(rs []*rules.Rule, o InstallOptions) *admissionregv1.ValidatingWebhookConfiguration {
 	if o.Name == "" {
 		o.Name = "guardrail"
@@ -93,41 +147,127 @@ func Configuration(rs []*rules.Rule, o InstallOptions) *admissionregv1.Validatin
 		o.TimeoutSeconds = 5
 	}
 	if o.ExcludeNamespaces == nil {
-		o.ExcludeNamespaces = []string{"kube-system"}
-		if o.ServiceNamespace != "" {
-			o.ExcludeNamespaces = append(o.ExcludeNamespaces, o.ServiceNamespace)
-		}
+		o.ExcludeNamespaces = DefaultExempt(o.ServiceNamespace)
 	}
-	cc := admissionregv1.WebhookClientConfig{CABundle: o.CABundle}
-	if o.URL != "" {
-		u := o.URL
-		cc.URL = &u
-	} else {
-		path := "/validate"
-		cc.Service = &admissionregv1.ServiceReference{Namespace: o.ServiceNamespace, Name: o.ServiceName, Path: &path}
+	client := func(h Hook) admissionregv1.WebhookClientConfig {
+		cc := admissionregv1.WebhookClientConfig{CABundle: o.CABundle}
+		if o.URL != "" {
+			u := BaseURL(o.URL) + h.Path()
+			cc.URL = &u
+		} else {
+			p := h.Path()
+			cc.Service = &admissionregv1.ServiceReference{Namespace: o.ServiceNamespace, Name: o.ServiceName, Path: &p}
+		}
+		return cc
 	}
 	none := admissionregv1.SideEffectClassNone
-	fail, ignore := admissionregv1.Fail, admissionregv1.Ignore
 	equivalent := admissionregv1.Equivalent
-	excluded := metav1.LabelSelectorRequirement{Key: "kubernetes.io/metadata.name", Operator: metav1.LabelSelectorOpNotIn, Values: o.ExcludeNamespaces}
-	hook := func(name string, fp *admissionregv1.FailurePolicyType, op metav1.LabelSelectorOperator) admissionregv1.ValidatingWebhook {
+	policy := func(failClosed bool) *admissionregv1.FailurePolicyType {
+		fp := admissionregv1.Ignore
+		if failClosed {
+			fp = admissionregv1.Fail
+		}
+		return &fp
+	}
+	nameNotIn := func(extra ...string) metav1.LabelSelectorRequirement {
+		return metav1.LabelSelectorRequirement{Key: nameLabel, Operator: metav1.LabelSelectorOpNotIn, Values: append(slices.Clone(o.ExcludeNamespaces), extra...)}
+	}
+	modes := []string{string(Enforce), string(Warn), string(Audit)}
+	namespaced := RuleWithOperations(rs, admissionregv1.NamespacedScope)
+	hook := func(name string, h Hook, failClosed bool, sel ...metav1.LabelSelectorRequirement) admissionregv1.ValidatingWebhook {
 		return admissionregv1.ValidatingWebhook{
-			Name: name, ClientConfig: cc, Rules: RuleWithOperations(rs), FailurePolicy: fp, MatchPolicy: &equivalent,
-			NamespaceSelector: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
-				excluded, {Key: ModeLabel, Operator: op, Values: []string{string(Enforce)}}}},
-			SideEffects: &none, TimeoutSeconds: &o.TimeoutSeconds, AdmissionReviewVersions: []string{"v1"},
-			// Nodes updating their own objects and the control plane's
-			// controllers are noise for these rules.
-			MatchConditions: []admissionregv1.MatchCondition{{Name: "not-a-node",
-				Expression: "!request.userInfo.username.startsWith('system:node:')"}},
+			Name: name, ClientConfig: client(h), Rules: namespaced, FailurePolicy: policy(failClosed), MatchPolicy: &equivalent,
+			NamespaceSelector: &metav1.LabelSelector{MatchExpressions: sel},
+			SideEffects:       &none, TimeoutSeconds: &o.TimeoutSeconds, AdmissionReviewVersions: []string{"v1"},
+			// Nodes updating their own objects are noise for these rules.
+			MatchConditions: []admissionregv1.MatchCondition{notANode},
 		}
 	}
+	hooks := []admissionregv1.ValidatingWebhook{
+		hook("enforce.guardrail.dev", HookEnforce, true, nameNotIn(), metav1.LabelSelectorRequirement{Key: ModeLabel, Operator: metav1.LabelSelectorOpIn, Values: []string{string(Enforce)}}),
+		hook("invalid-mode.guardrail.dev", HookEnforce, true, nameNotIn(), metav1.LabelSelectorRequirement{Key: ModeLabel, Operator: metav1.LabelSelectorOpExists},
+			metav1.LabelSelectorRequirement{Key: ModeLabel, Operator: metav1.LabelSelectorOpNotIn, Values: modes}),
+		hook("warn.guardrail.dev", HookWarn, false, nameNotIn(), metav1.LabelSelectorRequirement{Key: ModeLabel, Operator: metav1.LabelSelectorOpIn, Values: []string{string(Warn)}}),
+		hook("audit.guardrail.dev", HookAudit, false, nameNotIn(), metav1.LabelSelectorRequirement{Key: ModeLabel, Operator: metav1.LabelSelectorOpIn, Values: []string{string(Audit)}}),
+	}
+	unlabelled := metav1.LabelSelectorRequirement{Key: ModeLabel, Operator: metav1.LabelSelectorOpDoesNotExist}
+	switch {
+	case !o.Policy.mayEnforceUnlabelled():
+		hooks = append(hooks, hook("default.guardrail.dev", HookDefault, false, nameNotIn(), unlabelled))
+	case o.Namespaces == nil:
+		hooks = append(hooks, hook("default.guardrail.dev", HookDefault, true, nameNotIn(), unlabelled))
+	default:
+		// Split by name: the names the policy puts in enforce fail closed.
+		// A namespace created later lands on the side its name implies once
+		// the webhook republishes; until then the handler still judges it
+		// by name, so only an outage in that window would let it through.
+		var enforced, other []string
+		for _, n := range o.Namespaces {
+			if slices.Contains(o.ExcludeNamespaces, n) {
+				continue
+			}
+			if o.Policy.Unlabelled(n) == Enforce {
+				enforced = append(enforced, n)
+			} else {
+				other = append(other, n)
+			}
+		}
+		sort.Strings(enforced)
+		sort.Strings(other)
+		if o.Policy.Default == Enforce {
+			hooks = append(hooks, hook("default.guardrail.dev", HookDefault, true, nameNotIn(other...), unlabelled))
+			if len(other) > 0 {
+				hooks = append(hooks, hook("default-supervised.guardrail.dev", HookDefault, false, unlabelled,
+					metav1.LabelSelectorRequirement{Key: nameLabel, Operator: metav1.LabelSelectorOpIn, Values: other}))
+			}
+		} else {
+			if len(enforced) > 0 {
+				hooks = append(hooks, hook("default-enforced.guardrail.dev", HookDefault, true, unlabelled,
+					metav1.LabelSelectorRequirement{Key: nameLabel, Operator: metav1.LabelSelectorOpIn, Values: enforced}))
+			}
+			hooks = append(hooks, hook("default.guardrail.dev", HookDefault, false, nameNotIn(enforced...), unlabelled))
+		}
+	}
+	if cr := RuleWithOperations(rs, admissionregv1.ClusterScope); len(cr) > 0 {
+		hooks = append(hooks, admissionregv1.ValidatingWebhook{
+			Name: "cluster.guardrail.dev", ClientConfig: client(HookCluster), Rules: cr, FailurePolicy: policy(o.Policy.ClusterMode() == Enforce),
+			MatchPolicy: &equivalent, SideEffects: &none, TimeoutSeconds: &o.TimeoutSeconds, AdmissionReviewVersions: []string{"v1"},
+			MatchConditions: []admissionregv1.MatchCondition{notANode},
+		})
+	}
+	nsScope := admissionregv1.ClusterScope
+	hooks = append(hooks, admissionregv1.ValidatingWebhook{
+		Name: "mode-label.guardrail.dev", ClientConfig: client(HookModeLabel), FailurePolicy: policy(true),
+		Rules: []admissionregv1.RuleWithOperations{{Operations: []admissionregv1.OperationType{admissionregv1.Create, admissionregv1.Update},
+			Rule: admissionregv1.Rule{APIGroups: []string{""}, APIVersions: []string{"v1"}, Resources: []string{"namespaces"}, Scope: &nsScope}}},
+		MatchPolicy: &equivalent, SideEffects: &none, TimeoutSeconds: &o.TimeoutSeconds, AdmissionReviewVersions: []string{"v1"},
+		MatchConditions: []admissionregv1.MatchCondition{{Name: "mode-label-changes", Expression: modeLabelChanges}},
+	})
 	return &admissionregv1.ValidatingWebhookConfiguration{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "admissionregistration.k8s.io/v1", Kind: "ValidatingWebhookConfiguration"},
 		ObjectMeta: metav1.ObjectMeta{Name: o.Name, Labels: map[string]string{"app.kubernetes.io/name": "guardrail"}},
-		Webhooks: []admissionregv1.ValidatingWebhook{
-			hook("enforce.guardrail.dev", &fail, metav1.LabelSelectorOpIn),
-			hook("supervise.guardrail.dev", &ignore, metav1.LabelSelectorOpNotIn),
-		},
+		Webhooks:   hooks,
 	}
+}
+
+const nameLabel = "kubernetes.io/metadata.name"
+
+var notANode = admissionregv1.MatchCondition{Name: "not-a-node", Expression: "!request.userInfo.username.startsWith('system:node:')"}
+
+// modeLabelChanges matches a Namespace create that sets the mode label and
+// an update that changes or removes it; other namespace writes never reach
+// the fail-closed mode-label hook.
+const modeLabelChanges = `(request.operation == 'CREATE' && has(object.metadata.labels) && '` + ModeLabel + `' in object.metadata.labels) || ` +
+	`(request.operation == 'UPDATE' && ` +
+	`(has(object.metadata.labels) && '` + ModeLabel + `' in object.metadata.labels ? object.metadata.labels['` + ModeLabel + `'] : '') != ` +
+	`(has(oldObject.metadata.labels) && '` + ModeLabel + `' in oldObject.metadata.labels ? oldObject.metadata.labels['` + ModeLabel + `'] : ''))`
+
+// BaseURL trims a webhook URL to its base: a trailing /validate or hook
+// path given by habit is dropped, since each hook appends its own path.
+func BaseURL(u string) string {
+	u = strings.TrimRight(u, "/")
+	for _, h := range Hooks {
+		u = strings.TrimSuffix(u, h.Path())
+	}
+	return strings.TrimSuffix(u, PathPrefix)
 }

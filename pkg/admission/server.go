@@ -7,33 +7,57 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/sync/semaphore"
 )
 
 // Limits are the transport limits, all in one place.
 type Limits struct {
-	// MaxBodyBytes bounds a request body (default 3 MiB: the API server's
-	// object limit plus the review envelope).
+	// MaxBodyBytes bounds a request body (default MaxReviewBytes: what the
+	// API server can send).
 	MaxBodyBytes int64
-	// MaxInFlight bounds concurrent reviews; more get 429 (default 64).
+	// MaxInFlight bounds concurrent reviews once their bodies are read;
+	// more wait for a slot until their deadline (default 64).
 	MaxInFlight int
+	// MemoryBudget bounds the memory the reviews in flight may use
+	// together, estimated from body sizes; a review waits for room until
+	// its deadline (default half of the Go memory limit, or 512 MiB).
+	MemoryBudget int64
 	// DefaultTimeout applies when the API server passes no ?timeout (default 10s).
 	DefaultTimeout time.Duration
 }
 
+// MaxReviewBytes is the largest AdmissionReview the API server sends: an
+// object up to its 3 MiB request limit and the old object up to etcd's
+// 1.5 MiB, each up to six times larger escaped, and the envelope.
+const MaxReviewBytes = 6*(3<<20) + 6*(3<<19) + 1<<20
+
+// reviewCost estimates the memory a review of a body of n bytes needs:
+// the body, the decoded old and new objects and the findings (measured in
+// BenchmarkReviewMemory).
+func reviewCost(n int) int64 { return int64(n)*8 + 256<<10 }
+
 func (l *Limits) defaults() {
 	if l.MaxBodyBytes <= 0 {
-		l.MaxBodyBytes = 3 << 20
+		l.MaxBodyBytes = MaxReviewBytes
 	}
 	if l.MaxInFlight <= 0 {
 		l.MaxInFlight = 64
+	}
+	if l.MemoryBudget <= 0 {
+		l.MemoryBudget = 512 << 20
+		if lim := debug.SetMemoryLimit(-1); lim > 0 && lim < math.MaxInt64 {
+			l.MemoryBudget = lim / 2
+		}
 	}
 	if l.DefaultTimeout <= 0 {
 		l.DefaultTimeout = 10 * time.Second
@@ -59,6 +83,7 @@ type Server struct {
 	Ready func() bool
 
 	inflight chan struct{}
+	memory   *semaphore.Weighted
 	metrics  *metrics
 	srv      *http.Server
 	started  atomic.Bool
@@ -87,6 +112,7 @@ func (s *Server) HTTPHandler() http.Handler {
 	s.Limits.defaults()
 	if s.inflight == nil {
 		s.inflight = make(chan struct{}, s.Limits.MaxInFlight)
+		s.memory = semaphore.NewWeighted(s.Limits.MemoryBudget)
 		s.metrics = newMetrics()
 	}
 	if s.Log == nil {
@@ -106,7 +132,7 @@ func (s *Server) HTTPHandler() http.Handler {
 		}
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("/validate", s.validate)
+	mux.HandleFunc(PathPrefix+"/", s.validate)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok") })
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
 		if s.Certs == nil || (s.Ready != nil && !s.Ready()) || s.Handler.Engine == nil {
@@ -122,6 +148,12 @@ func (s *Server) HTTPHandler() http.Handler {
 func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 	code := http.StatusOK
 	defer func() { s.metrics.requests.WithLabelValues(strconv.Itoa(code)).Inc() }()
+	hook, ok := HookFromPath(r.URL.Path)
+	if !ok {
+		code = http.StatusNotFound
+		http.Error(w, "no such hook; the configuration `guardrail webhook install` renders names them", code)
+		return
+	}
 	if r.Method != http.MethodPost {
 		code = http.StatusMethodNotAllowed
 		http.Error(w, "POST an AdmissionReview", code)
@@ -132,25 +164,42 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Content-Type must be application/json", code)
 		return
 	}
-	select {
-	case s.inflight <- struct{}{}:
-		defer func() { <-s.inflight }()
-	default:
-		code = http.StatusTooManyRequests
-		http.Error(w, "too many reviews in flight", code)
-		return
-	}
-	// Spend at most half of the deadline the API server passes.
+	// Spend at most half of the deadline the API server passes: the rest
+	// is for the API server's own answer.
 	timeout := s.Limits.DefaultTimeout
 	if t, err := time.ParseDuration(r.URL.Query().Get("timeout")); err == nil && t > 0 {
 		timeout = t
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), timeout/2)
 	defer cancel()
+	// The body is read before a slot is taken, so that clients sending
+	// slowly hold only their own connections (bounded by the server's read
+	// timeout), never the slots the API server's reviews need.
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.Limits.MaxBodyBytes))
 	if err != nil {
 		code = http.StatusRequestEntityTooLarge
 		http.Error(w, "request body too large or unreadable: "+err.Error(), code)
+		return
+	}
+	cost := min(reviewCost(len(body)), s.Limits.MemoryBudget)
+	if err := s.memory.Acquire(ctx, cost); err != nil {
+		code = http.StatusTooManyRequests
+		http.Error(w, "no memory free for the review before its deadline", code)
+		return
+	}
+	released := false
+	release := func() {
+		if !released {
+			released = true
+			s.memory.Release(cost)
+		}
+	}
+	select {
+	case s.inflight <- struct{}{}:
+	case <-ctx.Done():
+		release()
+		code = http.StatusTooManyRequests
+		http.Error(w, "too many reviews in flight", code)
 		return
 	}
 	start := time.Now()
@@ -160,25 +209,31 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 	}
 	done := make(chan result, 1)
 	go func() {
+		// The slot and the memory are held until the review really ends,
+		// past a timeout too, so abandoned reviews cannot pile up.
+		defer func() { <-s.inflight; release() }()
 		defer func() {
 			if p := recover(); p != nil {
 				done <- result{err: errors.New("internal error reviewing the request")}
 				s.Log.Error("review panicked", "panic", p)
 			}
 		}()
-		out, err := s.Handler.Review(body)
+		out, err := s.Handler.Review(ctx, hook, body)
 		done <- result{out: out, err: err}
 	}()
 	var res result
 	select {
 	case res = <-done:
 	case <-ctx.Done():
-		code = http.StatusGatewayTimeout
-		http.Error(w, "review took longer than half the API server's deadline", code)
-		return
+		res = result{err: ctx.Err()}
 	}
 	s.metrics.latency.Observe(time.Since(start).Seconds())
 	if res.err != nil {
+		if ctx.Err() != nil {
+			code = http.StatusGatewayTimeout
+			http.Error(w, "review took longer than half the API server's deadline", code)
+			return
+		}
 		code = http.StatusBadRequest
 		http.Error(w, res.err.Error(), code)
 		return
@@ -195,7 +250,7 @@ func (s *Server) Serve(ctx context.Context, addr string) error {
 	if err != nil {
 		return err
 	}
-	s.srv = &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second,
+	s.srv = &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, IdleTimeout: 90 * time.Second, MaxHeaderBytes: 64 << 10, WriteTimeout: 30 * time.Second,
 		TLSConfig:    &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: s.Certs.GetCertificate, NextProtos: []string{"http/1.1"}},
 		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){}} // HTTP/1.1 only
 	s.started.Store(true)

@@ -23,7 +23,7 @@ func TestServerHygiene(t *testing.T) {
 	ts := httptest.NewServer(s.HTTPHandler())
 	defer ts.Close()
 	post := func(ct, body string) (int, string) {
-		r, err := http.Post(ts.URL+"/validate?timeout=10s", ct, strings.NewReader(body))
+		r, err := http.Post(ts.URL+"/validate/default?timeout=10s", ct, strings.NewReader(body))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -40,7 +40,7 @@ func TestServerHygiene(t *testing.T) {
 	if code, _ := post("application/json", `{"request":{"object":"`+strings.Repeat("x", 5000)+`"}}`); code != 413 {
 		t.Errorf("body limit: %d", code)
 	}
-	if r, _ := http.Get(ts.URL + "/validate"); r.StatusCode != 405 {
+	if r, _ := http.Get(ts.URL + "/validate/default"); r.StatusCode != 405 {
 		t.Errorf("GET: %d", r.StatusCode)
 	}
 	code, body := post("application/json", string(reviewOf(t, privilegedPod(), "shop")))

@@ -49,12 +49,24 @@ type Config struct {
 }
 
 // Admission sets the webhook's mode per namespace. A namespace's
-// guardrail.dev/mode label wins over these.
+// guardrail.dev/mode label wins over these; changes of that label are
+// reviewed (a value that is not a mode is refused, and only ModeAdmins may
+// lower a namespace from enforce).
 type Admission struct {
 	// DefaultMode applies to namespaces nothing else names (enforce, warn, audit).
 	DefaultMode string `json:"defaultMode,omitempty"`
 	// Namespaces are checked in order; the first matching glob decides.
 	Namespaces []NamespaceMode `json:"namespaces,omitempty"`
+	// ClusterMode applies to cluster-scoped objects: ClusterRoles,
+	// ClusterRoleBindings, webhook configurations (default warn). In enforce
+	// their hook fails closed: cluster-wide RBAC writes wait for the webhook.
+	ClusterMode string `json:"clusterMode,omitempty"`
+	// ModeAdmins are users and groups that may lower a namespace from
+	// enforce (default system:masters).
+	ModeAdmins []string `json:"modeAdmins,omitempty"`
+	// ExemptNamespaces are never reviewed (default kube-system and the
+	// webhook's own namespace); [] reviews every namespace.
+	ExemptNamespaces *[]string `json:"exemptNamespaces,omitempty"`
 }
 
 // NamespaceMode sets the mode of the namespaces matching a glob.
@@ -128,6 +140,9 @@ func (c *Config) validate() error {
 	modes := map[string]bool{"": true, "enforce": true, "warn": true, "audit": true}
 	if !modes[c.Admission.DefaultMode] {
 		errs = append(errs, fmt.Errorf("admission.defaultMode %q: use enforce, warn or audit", c.Admission.DefaultMode))
+	}
+	if !modes[c.Admission.ClusterMode] {
+		errs = append(errs, fmt.Errorf("admission.clusterMode %q: use enforce, warn or audit", c.Admission.ClusterMode))
 	}
 	for i, nm := range c.Admission.Namespaces {
 		if nm.Pattern == "" || nm.Mode == "" || !modes[nm.Mode] {

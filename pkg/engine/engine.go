@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"runtime"
 	"sort"
 	"sync"
@@ -178,6 +179,7 @@ func (e *Engine) Scan(inv *inventory.Inventory) *Result {
 // from several goroutines; Finish once, after the last Add.
 type Stream struct {
 	e    *Engine
+	ctx  context.Context
 	slim bool
 	mu   sync.Mutex
 	done [][]pending // per-object findings, in chunks: no regrowth of one large slice
@@ -199,6 +201,18 @@ type StreamOption func(*Stream)
 // rules read (inventory.Object.Slim) once the per-object rules have seen it.
 func WithSlimming() StreamOption { return func(s *Stream) { s.slim = true } }
 
+// WithContext stops evaluating rules once ctx is done (an admission review
+// past its deadline); Err reports it.
+func WithContext(ctx context.Context) StreamOption { return func(s *Stream) { s.ctx = ctx } }
+
+// Err is the context's error when the stream stopped early, else nil.
+func (s *Stream) Err() error {
+	if s.ctx == nil {
+		return nil
+	}
+	return s.ctx.Err()
+}
+
 // NewStream starts a streaming evaluation.
 func (e *Engine) NewStream(opts ...StreamOption) *Stream {
 	s := &Stream{e: e, t: newTally()}
@@ -212,7 +226,7 @@ func (e *Engine) NewStream(opts ...StreamOption) *Stream {
 func (s *Stream) Add(o *inventory.Object) {
 	t := newTally()
 	var out []pending
-	for _, r := range s.e.evalObject(&s.e.local, nil, o, &t) {
+	for _, r := range s.e.evalObject(s.ctx, &s.e.local, nil, o, &t) {
 		out = append(out, s.e.pending(r))
 	}
 	if s.slim {
@@ -262,7 +276,7 @@ func (s *Stream) Finish(inv *inventory.Inventory) *Result {
 		go func(w int, objs []*inventory.Object) {
 			defer wg.Done()
 			for _, o := range objs {
-				for _, r := range e.evalObject(&e.cross, inv, o, &tallies[w]) {
+				for _, r := range e.evalObject(s.ctx, &e.cross, inv, o, &tallies[w]) {
 					parts[w] = append(parts[w], e.pending(r))
 				}
 			}
@@ -298,7 +312,7 @@ type tally struct {
 	objects int
 }
 
-func (e *Engine) evalObject(d *dispatch, inv *inventory.Inventory, o *inventory.Object, t *tally) []raw {
+func (e *Engine) evalObject(ctx context.Context, d *dispatch, inv *inventory.Inventory, o *inventory.Object, t *tally) []raw {
 	var out []raw
 	in := rules.Input{Object: o, Inventory: inv, Settings: &e.settings}
 	ran := false
@@ -309,6 +323,9 @@ func (e *Engine) evalObject(d *dispatch, inv *inventory.Inventory, o *inventory.
 	}()
 	exp := -1
 	run := func(r *rules.Rule) {
+		if ctx != nil && ctx.Err() != nil {
+			return
+		}
 		ran = true
 		t.checks[r.Severity]++
 		for _, v := range r.Check(&in) {
