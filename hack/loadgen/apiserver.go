@@ -41,7 +41,7 @@ func apiServerOverhead(bin string, n int) {
 	check(err)
 	addr := ln.Addr().String()
 	ln.Close()
-	wh := exec.Command(bin, "webhook", "--listen", addr, "--url", "https://"+addr+"/validate", "--kubeconfig", tc.Kubeconfig, "--default-mode", "warn")
+	wh := exec.Command(bin, "webhook", "--listen", addr, "--url", "https://"+addr, "--kubeconfig", tc.Kubeconfig, "--default-mode", "warn")
 	wh.Stderr = io.Discard
 	check(wh.Start())
 	defer wh.Process.Kill()

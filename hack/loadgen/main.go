@@ -3,6 +3,7 @@
 //
 //	go run ./hack/loadgen -rate 1000 -duration 60s
 //	go run ./hack/loadgen -apiserver 500   # latency added to pod creates, through the test control plane
+//	go run ./hack/loadgen -maximal 16      # peak RSS under 16 concurrent reviews of 10,000-container pods
 //
 // It starts `guardrail webhook --standalone` as its own process, sends
 // AdmissionReviews for a mix of clean and privileged pods, and reports
@@ -36,6 +37,8 @@ func main() {
 	duration := flag.Duration("duration", 60*time.Second, "how long to send (at most 10m)")
 	bin := flag.String("bin", "", "guardrail binary (default: build one)")
 	apiserver := flag.Int("apiserver", 0, "instead: create this many pods through the test control plane with and without the webhook and compare latency")
+	maximal := flag.Int("maximal", 0, "instead: send this many concurrent reviews of 10,000-container pods, three rounds, with the server limited as the shipped Deployment is (GOMEMLIMIT 90% of -limit-mib), and report its peak RSS")
+	limitMiB := flag.Int("limit-mib", 256, "the container memory limit to model for -maximal (the shipped Deployment's)")
 	flag.Parse()
 	if *duration > 10*time.Minute {
 		*duration = 10 * time.Minute
@@ -58,12 +61,15 @@ func main() {
 	ln.Close()
 	server := exec.Command(*bin, "webhook", "--standalone", "--listen", addr, "--default-mode", "enforce")
 	server.Stderr = io.Discard
+	if *maximal > 0 {
+		server.Env = append(os.Environ(), fmt.Sprintf("GOMEMLIMIT=%dMiB", *limitMiB*9/10))
+	}
 	check(server.Start())
 	defer server.Process.Kill()
 
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
 		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, MaxIdleConnsPerHost: 256, MaxConnsPerHost: 256}}
-	url := "https://" + addr + "/validate?timeout=10s"
+	url := "https://" + addr + "/validate/default?timeout=10s"
 	for i := 0; ; i++ {
 		if r, err := client.Get("https://" + addr + "/healthz"); err == nil {
 			r.Body.Close()
@@ -73,6 +79,10 @@ func main() {
 			check(fmt.Errorf("webhook did not start"))
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+	if *maximal > 0 {
+		maximalReviews(client, url, server.Process.Pid, *maximal, *limitMiB)
+		return
 	}
 	bodies := [][]byte{review(false), review(true)}
 	total := int(float64(*rate) * duration.Seconds())
@@ -155,7 +165,9 @@ func review(privileged bool) []byte {
 	return b
 }
 
-func rssKB(pid int) int64 {
+func rssKB(pid int) int64 { return statusKB(pid, "VmRSS:") }
+
+func statusKB(pid int, field string) int64 {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0
@@ -163,7 +175,7 @@ func rssKB(pid int) int64 {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if strings.HasPrefix(sc.Text(), "VmRSS:") {
+		if strings.HasPrefix(sc.Text(), field) {
 			v, _ := strconv.ParseInt(strings.Fields(sc.Text())[1], 10, 64)
 			return v
 		}
@@ -211,4 +223,50 @@ func check(err error) {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(1)
 	}
+}
+
+// maximalReviews sends n concurrent reviews of a 10,000-container
+// privileged pod, three rounds, and reports the answers and the server's
+// peak RSS (VmHWM).
+func maximalReviews(client *http.Client, url string, pid, n, limitMiB int) {
+	var b strings.Builder
+	b.WriteString(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"big","namespace":"load"},"spec":{"containers":[`)
+	for i := 0; i < 10000; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"name":"c%d","image":"nginx","securityContext":{"privileged":true,"capabilities":{"add":["SYS_ADMIN","NET_RAW"]}},"ports":[{"containerPort":%d,"hostPort":%d}]}`, i, 1000+i, 1000+i)
+	}
+	b.WriteString(`]}}`)
+	body, _ := json.Marshal(map[string]any{"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": map[string]any{
+		"uid": "1", "kind": map[string]string{"version": "v1", "kind": "Pod"}, "namespace": "load", "operation": "CREATE", "object": json.RawMessage(b.String())}})
+	client.Timeout = 30 * time.Second
+	codes := map[string]int{}
+	var mu sync.Mutex
+	begin := time.Now()
+	for round := 0; round < 3; round++ {
+		var wg sync.WaitGroup
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r, err := client.Post(url, "application/json", bytes.NewReader(body))
+				key := "error"
+				if err == nil {
+					out, _ := io.ReadAll(r.Body)
+					r.Body.Close()
+					key = strconv.Itoa(r.StatusCode)
+					if r.StatusCode == 200 && bytes.Contains(out, []byte(`"allowed":false`)) {
+						key += " denied"
+					}
+				}
+				mu.Lock()
+				codes[key]++
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+	}
+	fmt.Printf("%d rounds of %d concurrent reviews of a %.1f MB pod (10,000 privileged containers) in %.1f s: %v\n", 3, n, float64(len(body))/1e6, time.Since(begin).Seconds(), codes)
+	fmt.Printf("server peak RSS (VmHWM): %d MiB; the modelled limit is %d MiB\n", statusKB(pid, "VmHWM:")/1024, limitMiB)
 }

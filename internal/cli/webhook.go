@@ -138,7 +138,7 @@ func (o *webhookOptions) handler(streams IO) (*admission.Handler, []*rules.Rule,
 		return nil, nil, err
 	}
 	h := &admission.Handler{
-		Engine: engine.New(engine.WithRules(admission.AdmissionRules(r.rules)), engine.WithSettings(r.settings),
+		Engine: admission.NewEngine(engine.WithRules(admission.AdmissionRules(r.rules)), engine.WithSettings(r.settings),
 			engine.WithExceptions(r.exceptions), engine.WithAnnotationExceptions(o.allowAnnot)),
 		Policy: policy, FailOn: r.failOn, Exempt: exempt, ModeAdmins: r.admission.ModeAdmins,
 	}

@@ -61,7 +61,7 @@ func TestWebhookThroughTheAPIServer(t *testing.T) {
 	var audited []admission.Decision
 	var mu sync.Mutex
 	h := &admission.Handler{
-		Engine: engine.New(engine.WithRules(admission.AdmissionRules(rs)), engine.WithSettings(s), engine.WithAnnotationExceptions(false)),
+		Engine: admission.NewEngine(engine.WithRules(admission.AdmissionRules(rs)), engine.WithSettings(s), engine.WithAnnotationExceptions(false)),
 		Policy: admission.Policy{Default: admission.Warn}, FailOn: api.SeverityHigh,
 		Record: func(d admission.Decision) {
 			if d.Mode == admission.Audit && len(d.Findings) > 0 {

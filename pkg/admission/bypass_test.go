@@ -48,7 +48,7 @@ func openDoor(t *testing.T, tc *testcluster.Cluster, policy admission.Policy) *d
 	s := rules.DefaultSettings()
 	s.PSSLevel = prof.PSSLevel
 	d.rs = rs
-	d.h = &admission.Handler{Engine: engine.New(engine.WithRules(admission.AdmissionRules(rs)), engine.WithSettings(s), engine.WithAnnotationExceptions(false)),
+	d.h = &admission.Handler{Engine: admission.NewEngine(engine.WithRules(admission.AdmissionRules(rs)), engine.WithSettings(s), engine.WithAnnotationExceptions(false)),
 		Policy: policy, FailOn: api.SeverityHigh, Exempt: admission.DefaultExempt(""),
 		Record: func(dec admission.Decision) { d.mu.Lock(); d.seen = append(d.seen, dec); d.mu.Unlock() }}
 	if d.certs, err = admission.NewCertAuthority([]string{"127.0.0.1"}, time.Hour); err != nil {

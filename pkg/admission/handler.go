@@ -175,7 +175,7 @@ func findingKey(f api.Finding) string { return f.RuleID + "\x00" + f.Field + "\x
 
 // findings evaluates one decoded object and keeps those that count.
 func (h *Handler) findings(ctx context.Context, o *object, namespace string) ([]api.Finding, error) {
-	loaded := manifest.NewLoader(manifest.WithWorkers(1), manifest.WithLimits(admissionLimits())).LoadBytes("object", o.stripped)
+	loaded := manifest.NewLoader(manifest.WithWorkers(1), manifest.WithLimits(admissionLimits())).LoadJSON("object", o.stripped)
 	// An object that does not match its schema is one the rules may read
 	// only in part: that is unreadable too.
 	if len(loaded.Objects) != 1 || slices.ContainsFunc(loaded.Problems, func(p *api.Problem) bool { return !p.Warning }) {

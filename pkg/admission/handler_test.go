@@ -31,7 +31,7 @@ func handlerFor(t testing.TB, profile string, mode Mode, failOn api.Severity) *H
 	}
 	s := rules.DefaultSettings()
 	s.PSSLevel = p.PSSLevel
-	return &Handler{Engine: engine.New(engine.WithRules(AdmissionRules(rs)), engine.WithSettings(s), engine.WithAnnotationExceptions(false)),
+	return &Handler{Engine: NewEngine(engine.WithRules(AdmissionRules(rs)), engine.WithSettings(s), engine.WithAnnotationExceptions(false)),
 		Policy: Policy{Default: mode}, FailOn: failOn}
 }
 
@@ -203,7 +203,7 @@ exceptions:
 	s := rules.DefaultSettings()
 	s.PSSLevel = p.PSSLevel
 	mk := func(annotations bool) *Handler {
-		return &Handler{Engine: engine.New(engine.WithRules(AdmissionRules(rs)), engine.WithSettings(s), engine.WithExceptions(cfg.Exceptions),
+		return &Handler{Engine: NewEngine(engine.WithRules(AdmissionRules(rs)), engine.WithSettings(s), engine.WithExceptions(cfg.Exceptions),
 			engine.WithAnnotationExceptions(annotations)), Policy: Policy{Default: Enforce}, FailOn: api.SeverityHigh}
 	}
 	h := mk(false)

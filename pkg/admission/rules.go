@@ -1,6 +1,9 @@
 package admission
 
-import "github.com/guardrail-k8s/guardrail/pkg/rules"
+import (
+	"github.com/guardrail-k8s/guardrail/pkg/engine"
+	"github.com/guardrail-k8s/guardrail/pkg/rules"
+)
 
 // AdmissionRules filters rs to the rules that can judge a single object at
 // admission: rules that read the rest of the inventory (namespace-wide and
@@ -14,4 +17,15 @@ func AdmissionRules(rs []*rules.Rule) []*rules.Rule {
 		out = append(out, r)
 	}
 	return out
+}
+
+// MaxFindingsPerRule bounds the findings one rule reports on one reviewed
+// object: a denial names five, and a pod with thousands of offending
+// containers must cost bounded memory.
+const MaxFindingsPerRule = 20
+
+// NewEngine is the engine a webhook judges with: the options given (rules,
+// settings, exceptions) and the admission bounds.
+func NewEngine(opts ...engine.Option) *engine.Engine {
+	return engine.New(append(opts, engine.WithMaxFindingsPerRule(MaxFindingsPerRule))...)
 }

@@ -44,7 +44,7 @@ const MaxReviewBytes = 6*(3<<20) + 6*(3<<19) + 1<<20
 // reviewCost estimates the memory a review of a body of n bytes needs:
 // the body, the decoded old and new objects and the findings (measured in
 // BenchmarkReviewMemory).
-func reviewCost(n int) int64 { return int64(n)*8 + 256<<10 }
+func reviewCost(n int) int64 { return int64(n)*32 + 1<<20 }
 
 func (l *Limits) defaults() {
 	if l.MaxBodyBytes <= 0 {
@@ -175,7 +175,7 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 	// The body is read before a slot is taken, so that clients sending
 	// slowly hold only their own connections (bounded by the server's read
 	// timeout), never the slots the API server's reviews need.
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.Limits.MaxBodyBytes))
+	body, err := readBody(w, r, s.Limits.MaxBodyBytes)
 	if err != nil {
 		code = http.StatusRequestEntityTooLarge
 		http.Error(w, "request body too large or unreadable: "+err.Error(), code)
@@ -264,4 +264,19 @@ func (s *Server) Serve(ctx context.Context, addr string) error {
 		defer cancel()
 		return s.srv.Shutdown(shutdown)
 	}
+}
+
+// readBody reads the request body into a buffer sized from Content-Length
+// (the API server always sends it), so that a large review costs its size
+// once rather than the doublings of a growing buffer.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	body := http.MaxBytesReader(w, r.Body, limit)
+	if n := r.ContentLength; n > 0 && n <= limit {
+		buf := make([]byte, n)
+		if _, err := io.ReadFull(body, buf); err != nil {
+			return nil, err
+		}
+		return buf, nil
+	}
+	return io.ReadAll(body)
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"sort"
 	"sync"
@@ -27,6 +28,7 @@ type Engine struct {
 	annotations bool
 	baseline    *Baseline
 	workers     int
+	perRule     int           // most findings kept per rule and object; 0: all
 	keep        workload.Keep // what slimmed workloads keep for the active cross-object rules
 	// includeSystem keeps findings about Kubernetes' own objects in the
 	// report (marked Platform); they never count in the summary or gate.
@@ -83,6 +85,13 @@ func WithAnnotationExceptions(allow bool) Option { return func(e *Engine) { e.an
 
 // WithBaseline reports only findings that are not in b.
 func WithBaseline(b *Baseline) Option { return func(e *Engine) { e.baseline = b } }
+
+// WithMaxFindingsPerRule keeps at most n findings of one rule on one
+// object; the last kept says how many more there were. Every rule that
+// fires on an object still reports, so a verdict never changes, but a pod
+// built with thousands of offending containers costs bounded memory: the
+// webhook uses it, where one request must not take the process down.
+func WithMaxFindingsPerRule(n int) Option { return func(e *Engine) { e.perRule = n } }
 
 // WithWorkers sets the evaluation parallelism of Scan (default GOMAXPROCS).
 func WithWorkers(n int) Option { return func(e *Engine) { e.workers = n } }
@@ -328,7 +337,13 @@ func (e *Engine) evalObject(ctx context.Context, d *dispatch, inv *inventory.Inv
 		}
 		ran = true
 		t.checks[r.Severity]++
-		for _, v := range r.Check(&in) {
+		vs := r.Check(&in)
+		if e.perRule > 0 && len(vs) > e.perRule {
+			more := len(vs) - e.perRule
+			vs = vs[:e.perRule:e.perRule]
+			vs[len(vs)-1].Message += fmt.Sprintf(" (and %d more like it)", more)
+		}
+		for _, v := range vs {
 			if r.SeverityByExposure && inv != nil && v.Severity == nil {
 				if exp < 0 {
 					ns := o.Namespace()

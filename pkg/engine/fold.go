@@ -75,67 +75,73 @@ func (e *Engine) fold(ps []pending) {
 			byObj[ps[i].obj] = append(byObj[ps[i].obj], i)
 		}
 	}
+	type ruleCover struct{ rule, cover string }
 	for _, idx := range byObj {
 		sort.SliceStable(idx, func(a, b int) bool { return e.foldRank[ps[idx[a]].f.RuleID] < e.foldRank[ps[idx[b]].f.RuleID] })
+		// Index the object's findings by rule and container or volume, so
+		// that a pod with thousands of containers folds in linear time.
+		pos := make(map[int]int, len(idx))
+		whole := map[string][]int{}
+		byCover := map[ruleCover][]int{}
+		for p, i := range idx {
+			pos[i] = p
+			if len(ps[i].covers) == 0 {
+				whole[ps[i].f.RuleID] = append(whole[ps[i].f.RuleID], i)
+			}
+			for _, c := range ps[i].covers {
+				k := ruleCover{ps[i].f.RuleID, c}
+				byCover[k] = append(byCover[k], i)
+			}
+		}
 		for _, si := range idx {
 			s := &ps[si]
 			sups := e.subsumedBy[s.f.RuleID]
 			if len(sups) == 0 {
 				continue
 			}
-			var into *pending
-			covered := map[string]bool{}
-			whole := false
-			for _, ri := range idx {
-				r := &ps[ri]
-				if ri == si || r.folded || !contains(sups, r.f.RuleID) {
-					continue
+			// The finding shown names the rule it folds: the most severe
+			// subsumer about the same container or volume, the first of
+			// equals.
+			into := -1
+			consider := func(ri int) bool {
+				if ri == si || ps[ri].folded {
+					return false
 				}
-				if len(r.covers) == 0 {
-					whole = true
+				if into < 0 || ps[ri].f.Severity > ps[into].f.Severity || (ps[ri].f.Severity == ps[into].f.Severity && pos[ri] < pos[into]) {
+					into = ri
 				}
-				for _, c := range r.covers {
-					covered[c] = true
-				}
-				// The finding shown names the rule it folds: the most
-				// severe subsumer about the same container or volume.
-				if (len(r.covers) == 0 || overlaps(r.covers, s.covers)) && (into == nil || r.f.Severity > into.f.Severity) {
-					into = r
+				return true
+			}
+			isWhole := false
+			for _, sup := range sups {
+				for _, ri := range whole[sup] {
+					if consider(ri) {
+						isWhole = true
+					}
 				}
 			}
-			if into == nil || !(whole || coveredAll(s.covers, covered)) {
+			all := len(s.covers) > 0
+			for _, c := range s.covers {
+				found := false
+				for _, sup := range sups {
+					for _, ri := range byCover[ruleCover{sup, c}] {
+						if consider(ri) {
+							found = true
+						}
+					}
+				}
+				all = all && found
+			}
+			if into < 0 || !(isWhole || all) {
 				continue
 			}
 			s.folded = true
-			addRelated(&into.f.Related, s.f.RuleID)
+			addRelated(&ps[into].f.Related, s.f.RuleID)
 			for _, id := range s.f.Related {
-				addRelated(&into.f.Related, id)
+				addRelated(&ps[into].f.Related, id)
 			}
 		}
 	}
-}
-
-// coveredAll reports whether every name of want is in have; a finding about
-// the whole object (no names) is covered only by one about the whole object.
-func coveredAll(want []string, have map[string]bool) bool {
-	if len(want) == 0 {
-		return false
-	}
-	for _, w := range want {
-		if !have[w] {
-			return false
-		}
-	}
-	return true
-}
-
-func overlaps(a, b []string) bool {
-	for _, x := range a {
-		if contains(b, x) {
-			return true
-		}
-	}
-	return false
 }
 
 func addRelated(list *[]string, id string) {

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/guardrail-k8s/guardrail/pkg/api"
@@ -276,14 +277,32 @@ func locatePSS(w *workload.Workload, detail string) (field, container string) {
 // quoted in its detail), so that a rule subsuming it folds it only when it
 // reports on all of them.
 func pssCovers(w *workload.Workload, detail string) []string {
+	// The upstream detail quotes every name it is about; read them once,
+	// since a pod may have thousands of containers.
+	quoted := map[string]bool{}
+	for rest := detail; ; {
+		i := strings.IndexByte(rest, '"')
+		if i < 0 {
+			break
+		}
+		q, err := strconv.QuotedPrefix(rest[i:])
+		if err != nil {
+			rest = rest[i+1:]
+			continue
+		}
+		if name, err := strconv.Unquote(q); err == nil {
+			quoted[name] = true
+		}
+		rest = rest[i+len(q):]
+	}
 	var out []string
 	for _, c := range w.Containers {
-		if strings.Contains(detail, fmt.Sprintf("%q", c.Name)) {
+		if quoted[c.Name] {
 			out = append(out, c.Name)
 		}
 	}
 	for _, v := range w.Spec.Volumes {
-		if strings.Contains(detail, fmt.Sprintf("%q", v.Name)) {
+		if quoted[v.Name] {
 			out = append(out, "volume/"+v.Name)
 		}
 	}
