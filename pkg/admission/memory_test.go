@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"runtime"
 	rtmetrics "runtime/metrics"
-	"sync/atomic"
-	"time"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/guardrail-k8s/guardrail/pkg/api"
 )
