@@ -179,6 +179,15 @@ func TestBypassesAreClosed(t *testing.T) {
 		}
 	})
 
+	t.Run("escaped body under the cap", func(t *testing.T) {
+		// The API server escapes <, > and & as \u003c: a 600 KB ConfigMap
+		// arrives as a 3.6 MB review, over the 3 MiB cap there was.
+		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "escaped"}, Data: map[string]string{"page": strings.Repeat("<&>", 200_000)}}
+		if _, err := d.client.CoreV1().ConfigMaps("door-enforce").Create(ctx, cm, metav1.CreateOptions{}); err != nil {
+			t.Fatalf("a 600 KB ConfigMap of <&>: %v", err)
+		}
+	})
+
 	t.Run("mode label", func(t *testing.T) {
 		grantNamespacePatch(t, d, "alice")
 		alice := d.as("alice", "devs")
@@ -288,5 +297,27 @@ func grantNamespacePatch(t *testing.T, d *door, user string) {
 		Subjects: []rbacv1.Subject{{Kind: "User", APIGroup: "rbac.authorization.k8s.io", Name: user}}}
 	if _, err := d.client.RbacV1().ClusterRoleBindings().Create(ctx, crb, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestEnforcementFromConfigFailsClosed: namespaces in enforce through the
+// default mode or a config pattern are fail-closed while the webhook is
+// down, as labelled ones are; namespaces labelled warn stay open.
+func TestEnforcementFromConfigFailsClosed(t *testing.T) {
+	tc := testcluster.Shared(t)
+	d := openDoor(t, tc, admission.Policy{Default: admission.Enforce})
+	ctx := context.Background()
+	d.namespace("door-cfg", nil)
+	d.namespace("door-cfg-warn", map[string]string{admission.ModeLabel: "warn"})
+	if _, err := d.client.CoreV1().Pods("door-cfg").Create(ctx, privileged("p"), metav1.CreateOptions{}); !denied(err, "pss-privileged") {
+		t.Fatalf("unlabelled namespace under default enforce: %v", err)
+	}
+	d.stop()
+	time.Sleep(200 * time.Millisecond)
+	if _, err := d.client.CoreV1().Pods("door-cfg").Create(ctx, cleanPod("c"), metav1.CreateOptions{}); err == nil || !strings.Contains(err.Error(), "failed calling webhook") {
+		t.Errorf("default enforce while the webhook is down must fail closed: %v", err)
+	}
+	if _, err := d.client.CoreV1().Pods("door-cfg-warn").Create(ctx, privileged("w"), metav1.CreateOptions{}); err != nil {
+		t.Errorf("warn stays open while the webhook is down: %v", err)
 	}
 }

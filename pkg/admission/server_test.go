@@ -2,9 +2,13 @@ package admission
 
 import (
 	"bytes"
+	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -102,5 +106,49 @@ func TestRotationKeepsBothCAsInTheBundle(t *testing.T) {
 		if _, err := c.Verify(x509.VerifyOptions{Roots: pool, DNSName: "guardrail.guardrail.svc", CurrentTime: ca.now().Add(time.Minute)}); err != nil {
 			t.Errorf("certificate %d does not verify: %v", i, err)
 		}
+	}
+}
+
+// TestSlowClientsTakeNoSlots: clients that send their bodies slowly hold
+// only their own connections; a review from the API server still gets a
+// slot. Before, the slot was taken before the body was read, and 64 slow
+// clients took them all.
+func TestSlowClientsTakeNoSlots(t *testing.T) {
+	certs, err := NewCertAuthority([]string{"127.0.0.1"}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{Handler: handlerFor(t, "zero-trust", Enforce, api.SeverityHigh), Certs: certs, Limits: Limits{MaxInFlight: 2}}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go s.Serve(ctx, addr)
+	tcfg := &tls.Config{InsecureSkipVerify: true}
+	for i := 0; i < 50; i++ {
+		if c, err := tls.Dial("tcp", addr, tcfg); err == nil {
+			c.Close()
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for i := 0; i < 20; i++ {
+		c, err := tls.Dial("tcp", addr, tcfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		fmt.Fprintf(c, "POST /validate/enforce HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"apiVersion\":")
+	}
+	client := &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{TLSClientConfig: tcfg}}
+	r, err := client.Post("https://"+addr+"/validate/enforce?timeout=10s", "application/json", bytes.NewReader(reviewOf(t, privilegedPod(), "shop")))
+	if err != nil {
+		t.Fatalf("a review behind 20 slow clients: %v", err)
+	}
+	body, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	if r.StatusCode != 200 || !strings.Contains(string(body), `"allowed":false`) {
+		t.Errorf("a review behind 20 slow clients: %d %s", r.StatusCode, body)
 	}
 }

@@ -247,9 +247,16 @@ var controllerKinds = map[schema.GroupKind]bool{
 	{Kind: "ReplicationController"}: true,
 }
 
-// fold drops objects whose controller owner is itself scanned (a Pod of a
-// ReplicaSet of a Deployment is judged through the Deployment), keeping
-// the rest in listing order.
+// fold drops objects whose controller owner is itself scanned and whose
+// pod spec is what the owner's template makes (a Pod of a ReplicaSet of a
+// Deployment is judged through the Deployment), keeping the rest in
+// listing order. An ownerReference is only a claim: anyone who may create
+// pods can name any Deployment as the controller, and the garbage
+// collector keeps such a pod. So an object folds only when its owner is
+// judged and its security-relevant spec matches the owner's template
+// (see sameTemplate); otherwise it is judged itself. A ReplicaSet of an
+// older revision that runs nothing (replicas 0) is left out, and its pods,
+// if any, are judged themselves.
 func fold(lists [][]*inventory.Object) ([]*inventory.Object, int) {
 	scanned := map[ownerKey]*inventory.Object{}
 	var all []*inventory.Object
@@ -261,31 +268,48 @@ func fold(lists [][]*inventory.Object) ([]*inventory.Object, int) {
 			all = append(all, obj)
 		}
 	}
+	// Decided top-down (an owner before what it owns), memoised.
+	decision := map[*inventory.Object]int{} // 0 unknown, 1 keep, 2 fold, 3 drop
+	var decide func(o *inventory.Object, depth int) int
+	decide = func(o *inventory.Object, depth int) int {
+		if d := decision[o]; d != 0 {
+			return d
+		}
+		d := 1
+		ref := metav1.GetControllerOf(o.Meta)
+		if ref != nil && depth < 5 && o.Workload != nil {
+			if owner := scanned[string(ref.UID)]; owner != nil && owner.Workload != nil {
+				ownerJudged := decide(owner, depth+1) != 3
+				switch {
+				case ownerJudged && sameTemplate(o.Workload.Spec, owner.Workload.Spec):
+					d = 2
+				case o.GVK.Kind == "ReplicaSet" && o.Workload.Replicas != nil && *o.Workload.Replicas == 0:
+					d = 3 // an older revision, running nothing
+				}
+			}
+		}
+		decision[o] = d
+		return d
+	}
 	out := all[:0]
 	folded := 0
 	for _, o := range all {
-		if ref := metav1.GetControllerOf(o.Meta); ref != nil && scanned[string(ref.UID)] != nil && o.Workload != nil {
+		switch decide(o, 0) {
+		case 2:
 			folded++
 			if o.GVK.Kind == "Pod" && len(o.PodIPs) > 0 {
-				top := topOwner(scanned[string(ref.UID)], scanned)
+				top := o // the object its pod IPs belong to: the highest one it folds into
+				for i := 0; i < 5 && decision[top] == 2; i++ {
+					top = scanned[string(metav1.GetControllerOf(top.Meta).UID)]
+				}
 				top.PodIPs = append(top.PodIPs, o.PodIPs...)
 			}
+			continue
+		case 3:
+			folded++
 			continue
 		}
 		out = append(out, o)
 	}
 	return out, folded
-}
-
-// topOwner follows controller references up through scanned controllers
-// (a ReplicaSet to its Deployment), at most a few steps.
-func topOwner(o *inventory.Object, scanned map[ownerKey]*inventory.Object) *inventory.Object {
-	for i := 0; i < 4; i++ {
-		ref := metav1.GetControllerOf(o.Meta)
-		if ref == nil || scanned[string(ref.UID)] == nil {
-			break
-		}
-		o = scanned[string(ref.UID)]
-	}
-	return o
 }
