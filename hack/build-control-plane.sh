@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds kube-apiserver and kube-controller-manager from the k8s.io/kubernetes
+# Builds kube-apiserver, kube-controller-manager and kubectl (for the README
+# quick-start test) from the k8s.io/kubernetes
 # module (no network but the Go module proxy) and caches the binaries under
 # $HOME/.cache/guardrail/control-plane/<version>/. The k8s.io/kubernetes
 # go.mod points its staging modules at ./staging; a build from the module
@@ -11,7 +12,7 @@ set -euo pipefail
 version="${KUBE_VERSION:-v1.37.2}"
 staging="v0.${version#v1.}"
 out="${GUARDRAIL_CONTROL_PLANE_DIR:-$HOME/.cache/guardrail/control-plane/$version}"
-if [ -x "$out/kube-apiserver" ] && [ -x "$out/kube-controller-manager" ]; then
+if [ -x "$out/kube-apiserver" ] && [ -x "$out/kube-controller-manager" ] && [ -x "$out/kubectl" ]; then
   echo "$out"
   exit 0
 fi
@@ -34,10 +35,12 @@ package tools
 import (
 	_ "k8s.io/kubernetes/cmd/kube-apiserver"
 	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+	_ "k8s.io/kubernetes/cmd/kubectl"
 )
 GO
 GOFLAGS=-mod=mod go mod tidy >&2
-for cmd in kube-apiserver kube-controller-manager; do
+for cmd in kube-apiserver kube-controller-manager kubectl; do
+  [ -x "$out/$cmd" ] && continue
   echo "building $cmd $version (several minutes on 2 cores)" >&2
   CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$out/$cmd.tmp" "k8s.io/kubernetes/cmd/$cmd"
   mv "$out/$cmd.tmp" "$out/$cmd"

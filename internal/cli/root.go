@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/guardrail-k8s/guardrail/internal/version"
 	"io"
 	"os"
 
@@ -28,8 +29,9 @@ const (
 	ExitPartial = 3
 )
 
-// Version is set at build time with -ldflags "-X .../internal/cli.Version=...".
-var Version = "dev"
+// Version is the release this binary reports in SARIF, JSON and its
+// user agent (see internal/version).
+var Version = version.Get().Version
 
 // exitError carries an exit code through cobra.
 type exitError struct {

@@ -37,6 +37,9 @@ type webhookOptions struct {
 	clusterMode string
 	exempt      []string
 	exemptSet   bool
+	modeAdmins  []string
+	nsModes     []string
+	caFile      string
 	serviceNS   string
 	serviceName string
 	url         string
@@ -81,6 +84,8 @@ Objects cannot except themselves with annotations unless
 	pf.StringVar(&o.defaultMode, "default-mode", "", "mode of namespaces without a guardrail.dev/mode label or a config pattern (default warn)")
 	pf.StringVar(&o.clusterMode, "cluster-mode", "", "mode for cluster-scoped objects such as ClusterRoleBindings (default warn; enforce makes their hook fail closed)")
 	pf.StringSliceVar(&o.exempt, "exempt-namespaces", nil, "namespaces never reviewed (default kube-system and --service-namespace)")
+	pf.StringSliceVar(&o.modeAdmins, "mode-admins", nil, "users and groups that may lower a namespace from enforce (default system:masters; adds to admission.modeAdmins)")
+	pf.StringArrayVar(&o.nsModes, "namespace-mode", nil, "PATTERN=MODE for unlabelled namespaces matching the glob, checked before the config's admission.namespaces (repeatable)")
 	pf.StringVar(&o.serviceNS, "service-namespace", admission.DefaultNamespace, "namespace of the webhook's Service (exempt unless --exempt-namespaces says otherwise)")
 	pf.StringVar(&o.serviceName, "service-name", admission.DefaultServiceName, "name of the webhook's Service")
 	pf.StringVar(&o.url, "url", "", "reach the webhook at this base URL instead of the Service (out-of-cluster runs); each hook adds its own path")
@@ -97,6 +102,7 @@ Objects cannot except themselves with annotations unless
 	f.BoolVar(&o.allowAnnot, "allow-annotation-exceptions", false, "let objects except themselves with exception.guardrail.dev annotations")
 	f.StringVar(&o.certFile, "tls-cert-file", "", "serve this certificate (cert-manager's tls.crt) instead of the webhook's own CA; reloaded when it changes")
 	f.StringVar(&o.keyFile, "tls-key-file", "", "key of --tls-cert-file")
+	f.StringVar(&o.caFile, "tls-ca-file", "", "CA bundle for the configuration with --tls-cert-file (cert-manager's ca.crt); re-read every minute")
 	f.BoolVar(&o.standalone, "standalone", false, "serve without an API server (no configuration management): for load tests and local trials")
 	cmd.AddCommand(o.installCommand(streams))
 	return cmd
@@ -111,6 +117,14 @@ func (o *webhookOptions) policy(r *resolved) (admission.Policy, []string, error)
 	}
 	if p.Cluster, err = admission.ParseMode(first(o.clusterMode, r.admission.ClusterMode, "warn")); err != nil {
 		return p, nil, usageErr("--cluster-mode: %v", err)
+	}
+	for _, nm := range o.nsModes {
+		pattern, mode, ok := strings.Cut(nm, "=")
+		m, err := admission.ParseMode(mode)
+		if !ok || pattern == "" || err != nil {
+			return p, nil, usageErr("--namespace-mode %q: give PATTERN=MODE, MODE one of enforce, warn, audit", nm)
+		}
+		p.Namespaces = append(p.Namespaces, admission.NamespaceMode{Pattern: pattern, Mode: m})
 	}
 	for _, nm := range r.admission.Namespaces {
 		p.Namespaces = append(p.Namespaces, admission.NamespaceMode{Pattern: nm.Pattern, Mode: admission.Mode(nm.Mode)})
@@ -140,7 +154,7 @@ func (o *webhookOptions) handler(streams IO) (*admission.Handler, []*rules.Rule,
 	h := &admission.Handler{
 		Engine: admission.NewEngine(engine.WithRules(admission.AdmissionRules(r.rules)), engine.WithSettings(r.settings),
 			engine.WithExceptions(r.exceptions), engine.WithAnnotationExceptions(o.allowAnnot)),
-		Policy: policy, FailOn: r.failOn, Exempt: exempt, ModeAdmins: r.admission.ModeAdmins,
+		Policy: policy, FailOn: r.failOn, Exempt: exempt, ModeAdmins: append(slices.Clone(r.admission.ModeAdmins), o.modeAdmins...),
 	}
 	return h, r.rules, nil
 }
@@ -192,18 +206,33 @@ func (o *webhookOptions) serve(cmd *cobra.Command, streams IO) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
+	pub := &publisher{client: client, log: log, render: func(bundle []byte, names []string) *admissionregv1.ValidatingWebhookConfiguration {
+		return admission.Configuration(rs, o.installOptions(h, bundle, names))
+	}, enabled: o.manage}
+	if o.manage && len(h.Policy.Namespaces) > 0 {
+		// Patterns decide by name: the names that exist decide which
+		// unlabelled namespaces' hook fails closed.
+		go pub.followNamespaces(ctx)
+	}
 	if o.certFile != "" {
-		// cert-manager issues and renews the certificate and injects the
-		// bundle into the configuration (cainjector); files are reloaded.
+		// cert-manager issues and renews the certificate; files are
+		// reloaded, and the CA file's bundle is published when it changes.
 		fc, err := admission.LoadFileCerts(o.certFile, o.keyFile)
 		if err != nil {
 			return usageErr("--tls-cert-file: %v", err)
 		}
+		if o.caFile != "" {
+			bundle, err := os.ReadFile(o.caFile)
+			if err != nil {
+				return usageErr("--tls-ca-file: %v", err)
+			}
+			if err := pub.bundle(ctx, bundle); err != nil {
+				return &exitError{code: ExitError, err: fmt.Errorf("write the webhook configuration: %w", err)}
+			}
+			go followCAFile(ctx, o.caFile, bundle, pub, log)
+		}
 		return o.run(ctx, &admission.Server{Handler: h, Certs: fc, Log: log})
 	}
-	pub := &publisher{client: client, log: log, render: func(bundle []byte, names []string) *admissionregv1.ValidatingWebhookConfiguration {
-		return admission.Configuration(rs, o.installOptions(h, bundle, names))
-	}, enabled: o.manage}
 	secret := o.caSecret
 	if secret == "" && o.url == "" {
 		secret = admission.DefaultCASecret
@@ -227,11 +256,6 @@ func (o *webhookOptions) serve(cmd *cobra.Command, streams IO) error {
 	if err := pub.bundle(ctx, certs.Bundle()); err != nil {
 		return &exitError{code: ExitError, err: fmt.Errorf("write the webhook configuration: %w", err)}
 	}
-	if o.manage && len(h.Policy.Namespaces) > 0 {
-		// Patterns decide by name: the names that exist decide which
-		// unlabelled namespaces' hook fails closed.
-		go pub.followNamespaces(ctx)
-	}
 	return o.run(ctx, &admission.Server{Handler: h, Certs: certs, Log: log})
 }
 
@@ -246,6 +270,28 @@ func (o *webhookOptions) run(ctx context.Context, srv *admission.Server) error {
 func hostname() string {
 	h, _ := os.Hostname()
 	return first(h, "guardrail-webhook")
+}
+
+// followCAFile publishes the CA file's bundle whenever it changes.
+func followCAFile(ctx context.Context, path string, last []byte, pub *publisher, log *slog.Logger) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		b, err := os.ReadFile(path)
+		if err != nil || string(b) == string(last) {
+			continue
+		}
+		if err := pub.bundle(ctx, b); err != nil {
+			log.Error("publishing the CA bundle failed", "err", err)
+			continue
+		}
+		last = b
+	}
 }
 
 // rotateOwnCA rotates a CA of this process's own before it expires.

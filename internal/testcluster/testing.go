@@ -3,6 +3,7 @@ package testcluster
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 )
@@ -75,4 +76,22 @@ func Dedicated(t testing.TB, controllers ...string) *Cluster {
 		t.Fatalf("start kube-controller-manager: %v", err)
 	}
 	return c
+}
+
+// Kubectl returns the path of the kubectl built with the control plane,
+// skipping the test locally (failing it under CI) when there is none.
+func Kubectl(t testing.TB) string {
+	t.Helper()
+	p := os.Getenv("KUBECTL")
+	if p == "" {
+		home, _ := os.UserHomeDir()
+		p = filepath.Join(home, ".cache", "guardrail", "control-plane", KubeVersion, "kubectl")
+	}
+	if _, err := os.Stat(p); err != nil {
+		if os.Getenv("CI") == "" {
+			t.Skipf("no kubectl (run hack/build-control-plane.sh): %v", err)
+		}
+		t.Fatalf("no kubectl (run hack/build-control-plane.sh): %v", err)
+	}
+	return p
 }

@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"fmt"
+	"github.com/guardrail-k8s/guardrail/pkg/helmchart"
 	"io"
 	"io/fs"
 	"os"
@@ -177,6 +178,10 @@ func (ld *Loader) produce(paths []string, jobs chan<- job) int {
 			emit(p, nil, fmt.Errorf("cannot read: %w", unwrapPath(err)))
 			continue
 		}
+		if info.IsDir() && isChart(p) {
+			ld.renderChart(p, emit)
+			continue
+		}
 		if !info.IsDir() {
 			data, err := ld.readFile(p)
 			emit(p, data, err)
@@ -187,6 +192,10 @@ func (ld *Loader) produce(paths []string, jobs chan<- job) int {
 				emit(path, nil, fmt.Errorf("cannot read: %w", unwrapPath(err)))
 				return nil
 			}
+			if d.IsDir() && isChart(path) {
+				ld.renderChart(path, emit)
+				return filepath.SkipDir
+			}
 			if read, err := reads(p, path, d); !read {
 				return err
 			}
@@ -196,6 +205,34 @@ func (ld *Loader) produce(paths []string, jobs chan<- job) int {
 		})
 	}
 	return fileIdx
+}
+
+// isChart reports whether dir is a Helm chart: its templates are Go
+// templates, not manifests, and are rendered rather than read.
+func isChart(dir string) bool {
+	info, err := os.Stat(filepath.Join(dir, "Chart.yaml"))
+	return err == nil && info.Mode().IsRegular()
+}
+
+// ChartRelease is the release a chart found in a directory is rendered
+// for: helm template's default name, and a namespace named for what it
+// stands for (the one the chart is installed into), so that rules about
+// the default namespace judge only what a chart puts there itself.
+var ChartRelease = helmchart.Release{Name: "release-name", Namespace: "release-namespace"}
+
+// renderChart renders the chart in dir with its default values and emits
+// each template's output under the template's path, marked rendered (line
+// numbers are the rendered output's).
+func (ld *Loader) renderChart(dir string, emit func(string, []byte, error)) {
+	ms, err := helmchart.Render(dir, ChartRelease, nil)
+	if err != nil {
+		emit(filepath.Join(dir, "Chart.yaml"), nil, fmt.Errorf("cannot render the Helm chart: %v", err))
+		return
+	}
+	for _, m := range ms {
+		name := filepath.Join(filepath.Dir(dir), filepath.FromSlash(m.Template)) + " (rendered)"
+		emit(name, []byte(m.Content), nil)
+	}
 }
 
 // reads says whether a walk of root reads the entry at path: manifests

@@ -3,8 +3,11 @@ package secrets
 import (
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 // Match is one detected secret.
@@ -148,7 +151,7 @@ func scanWith(ps []pattern, key, value string) []Match {
 		}
 		return out
 	}
-	if key != "" && SecretName(key) && plausibleSecret(value) && !Public(value) {
+	if key != "" && SecretName(key) && !SecretObjectRef(key, value) && plausibleSecret(value) && !Public(value) {
 		return []Match{{Detector: "secret-name", Description: "value stored under secret-like name " + strconv.Quote(key), Redacted: Redact(value)}}
 	}
 	if highEntropy(value) && !Public(value) {
@@ -171,6 +174,27 @@ func SecretName(key string) bool {
 		}
 	}
 	return false
+}
+
+// secretObjectKeys name a Secret object rather than hold a credential
+// ("--tls-secret=ingress-tls", "caSecret: webhook-ca"), normalized.
+var secretObjectKeys = []string{"tlssecret", "casecret", "certsecret", "certificatesecret", "kubeconfigsecret",
+	"pullsecret", "imagepullsecret", "registrysecret", "dockersecret", "keystoresecret", "truststoresecret"}
+
+// SecretObjectRef reports whether value under key names a Kubernetes
+// Secret (a DNS-1123 name, or namespace/name) rather than holding a
+// credential: the key names the Secret's role (tls, ca, pull...) and the
+// value has an object name's shape.
+func SecretObjectRef(key, value string) bool {
+	k := normalizeKey(key)
+	if !slices.ContainsFunc(secretObjectKeys, func(s string) bool { return strings.HasSuffix(k, s) }) {
+		return false
+	}
+	ns, name, ok := strings.Cut(value, "/")
+	if !ok {
+		name, ns = value, ""
+	}
+	return (ns == "" || len(validation.IsDNS1123Label(ns)) == 0) && len(validation.IsDNS1123Subdomain(name)) == 0
 }
 
 // plausibleSecret rejects values that are clearly not credentials: empty,

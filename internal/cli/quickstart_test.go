@@ -1,0 +1,108 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/guardrail-k8s/guardrail/internal/testcluster"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// TestREADMEQuickStart runs the README's webhook quick start, line by
+// line, against the real API server: `guardrail` lines in this process,
+// `kubectl` lines with the kubectl of the same Kubernetes release. A line
+// commented "denied" must be refused by guardrail; every other line must
+// succeed. Only the port is changed, to a free one.
+func TestREADMEQuickStart(t *testing.T) {
+	kubectl := testcluster.Kubectl(t)
+	// Its own control plane with the controllers a real cluster runs (a
+	// new namespace gets its default service account).
+	tc := testcluster.Dedicated(t)
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, block, ok := strings.Cut(string(readme), "<!-- quickstart:begin -->")
+	block, _, ok2 := strings.Cut(block, "<!-- quickstart:end -->")
+	if !ok || !ok2 {
+		t.Fatal("README has no quick start block")
+	}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	port := ln.Addr().String()
+	ln.Close()
+	t.Setenv("KUBECONFIG", tc.Kubeconfig)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	defer func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Error("the webhook did not stop")
+		}
+		client, _ := tc.Client()
+		client.AdmissionregistrationV1().ValidatingWebhookConfigurations().Delete(context.Background(), "guardrail", metav1.DeleteOptions{})
+	}()
+	steps := 0
+	for _, line := range strings.Split(block, "\n") {
+		cmd, comment, _ := strings.Cut(line, "#")
+		cmd = strings.TrimSpace(strings.ReplaceAll(cmd, "127.0.0.1:8443", port))
+		if cmd == "" || strings.HasPrefix(cmd, "```") {
+			continue
+		}
+		steps++
+		background := strings.HasSuffix(cmd, "&")
+		args := strings.Fields(strings.TrimSuffix(cmd, "&"))
+		switch {
+		case args[0] == "guardrail" && background:
+			go func() {
+				var out, errb strings.Builder
+				done <- ExecuteContext(ctx, args[1:], IO{In: strings.NewReader(""), Out: &out, Err: &errb, Getenv: os.Getenv})
+			}()
+			waitForWebhook(t, tc)
+		case args[0] == "kubectl":
+			c := exec.Command(kubectl, args[1:]...)
+			c.Dir = "../.."
+			out, err := c.CombinedOutput()
+			wantDenied := strings.HasPrefix(strings.TrimSpace(comment), "denied")
+			switch {
+			case wantDenied && (err == nil || !strings.Contains(string(out), "guardrail denied the request")):
+				t.Fatalf("%s: want a guardrail denial, got err=%v:\n%s", cmd, err, out)
+			case !wantDenied && err != nil:
+				t.Fatalf("%s: %v\n%s", cmd, err, out)
+			}
+		default:
+			t.Fatalf("the quick start has a line this test cannot run: %q", cmd)
+		}
+	}
+	if steps < 4 {
+		t.Fatalf("the quick start has %d steps", steps)
+	}
+	client, _ := tc.Client()
+	if _, err := client.AppsV1().Deployments("payments").Get(context.Background(), "api", metav1.GetOptions{}); err != nil {
+		t.Errorf("the hardened app is not there after the quick start: %v", err)
+	}
+}
+
+// waitForWebhook waits, as a user would, until the webhook has written its
+// configuration and answers.
+func waitForWebhook(t *testing.T, tc *testcluster.Cluster) {
+	client, err := tc.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 100; i++ {
+		if c, err := client.AdmissionregistrationV1().ValidatingWebhookConfigurations().Get(context.Background(), "guardrail", metav1.GetOptions{}); err == nil && len(c.Webhooks) > 0 && len(c.Webhooks[0].ClientConfig.CABundle) > 0 {
+			time.Sleep(time.Second) // the API server's webhook informer
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal(fmt.Errorf("the webhook wrote no configuration in 10 s"))
+}
