@@ -527,6 +527,7 @@ func (e *Engine) toFinding(r raw) api.Finding {
 	if r.v.Severity != nil {
 		sev = *r.v.Severity
 	}
+	sev = max(sev, r.rule.Floor)
 	return api.Finding{
 		RuleID:      r.rule.ID,
 		Title:       r.rule.Title,

@@ -136,6 +136,13 @@ func (e *Engine) fold(ps []pending) {
 				continue
 			}
 			s.folded = true
+			// Folding never lowers what gates: the finding shown takes the
+			// folded one's severity when that is higher (a read-only
+			// hostPath the hostpath rule grades medium is still a Pod
+			// Security baseline violation, high).
+			if s.f.Severity > ps[into].f.Severity {
+				ps[into].f.Severity = s.f.Severity
+			}
 			addRelated(&ps[into].f.Related, s.f.RuleID)
 			for _, id := range s.f.Related {
 				addRelated(&ps[into].f.Related, id)

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"github.com/guardrail-k8s/guardrail/pkg/api"
 	"path"
 	"sort"
 	"strings"
@@ -17,6 +18,10 @@ type Profile struct {
 	Description string
 	// PSSLevel is the Pod Security level the profile evaluates.
 	PSSLevel psaapi.Level
+	// Floor is the lowest severity of the profile's Pod Security rules:
+	// a profile named for a level gates every check of that level at the
+	// default gate, so choosing it never enforces less than its name says.
+	Floor    api.Severity
 	includes func(*Rule) bool
 }
 
@@ -24,8 +29,8 @@ type Profile struct {
 var Profiles = []Profile{
 	{Name: "pss-baseline", Description: "the Pod Security Standards baseline level only", PSSLevel: psaapi.LevelBaseline,
 		includes: func(r *Rule) bool { return r.PSSLevel == psaapi.LevelBaseline }},
-	{Name: "pss-restricted", Description: "the Pod Security Standards restricted level (baseline included)", PSSLevel: psaapi.LevelRestricted,
-		includes: func(r *Rule) bool { return r.PSSLevel != "" }},
+	{Name: "pss-restricted", Description: "the Pod Security Standards restricted level (baseline included), every check at high or above", PSSLevel: psaapi.LevelRestricted,
+		Floor: api.SeverityHigh, includes: func(r *Rule) bool { return r.PSSLevel != "" }},
 	{Name: "zero-trust", Description: "every security rule (the default)", PSSLevel: psaapi.LevelRestricted,
 		includes: func(r *Rule) bool { return r.Category.Security() }},
 	{Name: "all", Description: "every rule, reliability included", PSSLevel: psaapi.LevelRestricted,
@@ -86,6 +91,12 @@ func Select(profile string, enable, disable []string) ([]*Rule, Profile, error) 
 	}
 	out := make([]*Rule, 0, len(set))
 	for _, r := range set {
+		if p.Floor > r.Floor && r.PSSLevel != "" {
+			c := *r
+			c.Floor = p.Floor
+			c.Severity = max(c.Severity, p.Floor)
+			r = &c
+		}
 		out = append(out, r)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })

@@ -28,6 +28,9 @@ const (
 // Rule is a registered check: its metadata and its logic.
 type Rule struct {
 	api.RuleInfo
+	// Floor is the lowest severity a finding of the rule has, whatever
+	// its violations say (set by a profile; see Profile.Floor).
+	Floor api.Severity
 	// Scope selects what Check is called with.
 	Scope Scope
 	// Kinds lists the kinds a ScopeObject rule inspects.
