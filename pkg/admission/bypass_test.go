@@ -3,6 +3,7 @@ package admission_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"strings"
 	"sync"
@@ -319,5 +320,68 @@ func TestEnforcementFromConfigFailsClosed(t *testing.T) {
 	}
 	if _, err := d.client.CoreV1().Pods("door-cfg-warn").Create(ctx, privileged("w"), metav1.CreateOptions{}); err != nil {
 		t.Errorf("warn stays open while the webhook is down: %v", err)
+	}
+}
+
+// TestNothingLostAcrossARestart: pods are created without pause, half of
+// them privileged, while the webhook is stopped and started three times.
+// No privileged pod is ever admitted into the enforce namespace (the hook
+// fails closed while it is down), and every clean pod created while it
+// was up is admitted.
+func TestNothingLostAcrossARestart(t *testing.T) {
+	tc := testcluster.Shared(t)
+	d := openDoor(t, tc, admission.Policy{Default: admission.Warn})
+	ctx := context.Background()
+	d.namespace("door-restart", map[string]string{admission.ModeLabel: "enforce"})
+	pods := d.client.CoreV1().Pods("door-restart")
+	var mu sync.Mutex
+	up := true
+	stats := map[string]int{}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 400; i++ {
+			mu.Lock()
+			wasUp := up
+			mu.Unlock()
+			priv := i%2 == 0
+			p := cleanPod(fmt.Sprintf("r%d", i))
+			if priv {
+				p = privileged(p.Name)
+			}
+			_, err := pods.Create(ctx, p, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+			mu.Lock()
+			stillUp := up
+			mu.Unlock()
+			switch {
+			case priv && err == nil:
+				t.Errorf("privileged pod %s admitted", p.Name)
+			case priv:
+				stats["privileged denied"]++
+			case err == nil:
+				stats["clean admitted"]++
+			case wasUp && stillUp:
+				t.Errorf("clean pod %s denied while the webhook was up: %v", p.Name, err)
+			default:
+				stats["clean refused while down"]++
+			}
+		}
+	}()
+	for k := 0; k < 3; k++ {
+		time.Sleep(150 * time.Millisecond)
+		mu.Lock()
+		up = false
+		mu.Unlock()
+		d.stop()
+		time.Sleep(150 * time.Millisecond)
+		d.start()
+		mu.Lock()
+		up = true
+		mu.Unlock()
+	}
+	<-done
+	t.Logf("%v", stats)
+	if stats["privileged denied"] != 200 || stats["clean admitted"] == 0 {
+		t.Errorf("stats %v", stats)
 	}
 }
