@@ -1,6 +1,8 @@
 package admission
 
 import (
+	"github.com/guardrail-k8s/guardrail/pkg/cluster"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"slices"
 	"sort"
 	"strings"
@@ -45,14 +47,16 @@ func DefaultExempt(ownNamespace string) []string {
 	return out
 }
 
-// resourcesFor maps rule kinds to the API resources to register.
-var resourcesFor = map[string]struct{ group, resource string }{
-	"Service": {"", "services"}, "ConfigMap": {"", "configmaps"}, "Secret": {"", "secrets"}, "Namespace": {"", "namespaces"},
-	"ServiceAccount": {"", "serviceaccounts"}, "Ingress": {"networking.k8s.io", "ingresses"}, "NetworkPolicy": {"networking.k8s.io", "networkpolicies"},
-	"Role": {"rbac.authorization.k8s.io", "roles"}, "ClusterRole": {"rbac.authorization.k8s.io", "clusterroles"},
-	"RoleBinding": {"rbac.authorization.k8s.io", "rolebindings"}, "ClusterRoleBinding": {"rbac.authorization.k8s.io", "clusterrolebindings"},
-	"ValidatingWebhookConfiguration": {"admissionregistration.k8s.io", "validatingwebhookconfigurations"},
-	"MutatingWebhookConfiguration":   {"admissionregistration.k8s.io", "mutatingwebhookconfigurations"},
+// resourceFor is the API resource of a kind a rule names, from the one
+// table the live scan lists (pkg/cluster.Resources), so a kind the scan
+// reads is a kind the webhook registers.
+func resourceFor(gk schema.GroupKind) (cluster.Resource, bool) {
+	for _, r := range cluster.Resources {
+		if r.GVK.GroupKind() == gk {
+			return r, true
+		}
+	}
+	return cluster.Resource{}, false
 }
 
 var workloadResources = []struct{ group, resource string }{
@@ -90,8 +94,8 @@ func RuleWithOperations(rs []*rules.Rule, scope admissionregv1.ScopeType) []admi
 			add("", "pods/ephemeralcontainers", false)
 		case rules.ScopeObject:
 			for _, gk := range r.Kinds {
-				if m, ok := resourcesFor[gk.Kind]; ok && m.group == gk.Group {
-					add(m.group, m.resource, clusterScoped[gk.Kind])
+				if m, ok := resourceFor(gk); ok {
+					add(m.GVR.Group, m.GVR.Resource, !m.Namespaced)
 				}
 			}
 		}
@@ -119,10 +123,6 @@ func RuleWithOperations(rs []*rules.Rule, scope admissionregv1.ScopeType) []admi
 	}
 	return out
 }
-
-// clusterScoped are the kinds in resourcesFor that belong to no namespace.
-var clusterScoped = map[string]bool{"Namespace": true, "ClusterRole": true, "ClusterRoleBinding": true,
-	"ValidatingWebhookConfiguration": true, "MutatingWebhookConfiguration": true}
 
 // Configuration renders the ValidatingWebhookConfiguration. Each hook has
 // its own path and selector, so the API server tells the webhook what it
