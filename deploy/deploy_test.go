@@ -43,7 +43,7 @@ var variants = map[string]map[string]any{
 
 func render(t *testing.T, values map[string]any) []map[string]any {
 	t.Helper()
-	ms, err := helmchart.Render(chartDir, helmchart.Release{Name: "guardrail", Namespace: admission.DefaultNamespace}, values)
+	ms, err := helmchart.Render(chartDir, helmchart.Options{Release: helmchart.Release{Name: "guardrail", Namespace: admission.DefaultNamespace}, Values: values})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +190,7 @@ func TestNamesAgree(t *testing.T) {
 func TestInstallsScanClean(t *testing.T) {
 	dir := t.TempDir()
 	for name, vals := range variants {
-		ms, err := helmchart.Render(chartDir, helmchart.Release{Name: "guardrail", Namespace: admission.DefaultNamespace}, vals)
+		ms, err := helmchart.Render(chartDir, helmchart.Options{Release: helmchart.Release{Name: "guardrail", Namespace: admission.DefaultNamespace}, Values: vals})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -44,6 +44,7 @@ type Loader struct {
 	workers int
 	stdin   io.Reader
 	sink    func(*inventory.Object)
+	chart   helmchart.Options
 }
 
 // Option configures a Loader.
@@ -178,7 +179,7 @@ func (ld *Loader) produce(paths []string, jobs chan<- job) int {
 			emit(p, nil, fmt.Errorf("cannot read: %w", unwrapPath(err)))
 			continue
 		}
-		if info.IsDir() && isChart(p) {
+		if (info.IsDir() && isChart(p)) || (!info.IsDir() && isChartArchive(p)) {
 			ld.renderChart(p, emit)
 			continue
 		}
@@ -195,6 +196,10 @@ func (ld *Loader) produce(paths []string, jobs chan<- job) int {
 			if d.IsDir() && isChart(path) {
 				ld.renderChart(path, emit)
 				return filepath.SkipDir
+			}
+			if !d.IsDir() && isChartArchive(path) {
+				ld.renderChart(path, emit)
+				return nil
 			}
 			if read, err := reads(p, path, d); !read {
 				return err
@@ -214,20 +219,43 @@ func isChart(dir string) bool {
 	return err == nil && info.Mode().IsRegular()
 }
 
-// ChartRelease is the release a chart found in a directory is rendered
-// for: helm template's default name, and a namespace named for what it
-// stands for (the one the chart is installed into), so that rules about
-// the default namespace judge only what a chart puts there itself.
+// ChartRelease is the release a chart is rendered for unless WithChart
+// says otherwise: helm template's default name, and a namespace named for
+// what it stands for (the one the chart is installed into), so that rules
+// about the default namespace judge only what a chart puts there itself.
 var ChartRelease = helmchart.Release{Name: "release-name", Namespace: "release-namespace"}
 
-// renderChart renders the chart in dir with its default values and emits
+// WithChart sets how charts are rendered: release, values files, --set
+// values and capabilities, as for helm template. They apply to every chart
+// the paths hold.
+func WithChart(o helmchart.Options) Option { return func(ld *Loader) { ld.chart = o } }
+
+// isChartArchive reports whether path is a packaged chart.
+func isChartArchive(path string) bool { return strings.HasSuffix(strings.ToLower(path), ".tgz") }
+
+// renderChart renders the chart at path (a directory or a .tgz) and emits
 // each template's output under the template's path, marked rendered (line
 // numbers are the rendered output's).
-func (ld *Loader) renderChart(dir string, emit func(string, []byte, error)) {
-	ms, err := helmchart.Render(dir, ChartRelease, nil)
+func (ld *Loader) renderChart(path string, emit func(string, []byte, error)) {
+	o := ld.chart
+	if o.Release.Name == "" {
+		o.Release.Name = ChartRelease.Name
+	}
+	if o.Release.Namespace == "" {
+		o.Release.Namespace = ChartRelease.Namespace
+	}
+	ms, err := helmchart.Render(path, o)
 	if err != nil {
-		emit(filepath.Join(dir, "Chart.yaml"), nil, fmt.Errorf("cannot render the Helm chart: %v", err))
+		where := path
+		if !isChartArchive(path) {
+			where = filepath.Join(path, "Chart.yaml")
+		}
+		emit(where, nil, fmt.Errorf("cannot render the Helm chart: %v", err))
 		return
+	}
+	dir := path
+	if isChartArchive(path) {
+		dir = path + "/chart" // the archive's templates are named inside it
 	}
 	for _, m := range ms {
 		name := filepath.Join(filepath.Dir(dir), filepath.FromSlash(m.Template)) + " (rendered)"
