@@ -3,6 +3,7 @@ package manifest
 import (
 	"fmt"
 	"github.com/guardrail-k8s/guardrail/pkg/helmchart"
+	"github.com/guardrail-k8s/guardrail/pkg/kustomize"
 	"io"
 	"io/fs"
 	"os"
@@ -183,6 +184,10 @@ func (ld *Loader) produce(paths []string, jobs chan<- job) int {
 			ld.renderChart(p, emit)
 			continue
 		}
+		if info.IsDir() && kustomize.Kustomization(p) != "" {
+			ld.buildKustomization(p, emit)
+			continue
+		}
 		if !info.IsDir() {
 			data, err := ld.readFile(p)
 			emit(p, data, err)
@@ -201,6 +206,10 @@ func (ld *Loader) produce(paths []string, jobs chan<- job) int {
 				ld.renderChart(path, emit)
 				return nil
 			}
+			if d.IsDir() && kustomize.Kustomization(path) != "" {
+				ld.buildKustomization(path, emit)
+				return filepath.SkipDir
+			}
 			if read, err := reads(p, path, d); !read {
 				return err
 			}
@@ -210,6 +219,28 @@ func (ld *Loader) produce(paths []string, jobs chan<- job) int {
 		})
 	}
 	return fileIdx
+}
+
+// buildKustomization builds the kustomization in dir and emits each
+// resource under the file it came from, marked built; files the
+// kustomization does not name, and patch fragments, are never read as
+// objects. A Component is an input of other kustomizations: skipped.
+func (ld *Loader) buildKustomization(dir string, emit func(string, []byte, error)) {
+	if kustomize.IsComponent(dir) {
+		return
+	}
+	rs, err := kustomize.Build(dir)
+	if err != nil {
+		emit(kustomize.Kustomization(dir), nil, fmt.Errorf("cannot build the kustomization: %v", err))
+		return
+	}
+	for _, r := range rs {
+		name := kustomize.Kustomization(dir)
+		if r.Origin != "" {
+			name = filepath.Join(dir, filepath.FromSlash(r.Origin))
+		}
+		emit(name+" (kustomize)", r.YAML, nil)
+	}
 }
 
 // isChart reports whether dir is a Helm chart: its templates are Go
