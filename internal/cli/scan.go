@@ -31,6 +31,7 @@ type scanOptions struct {
 	allowPartial            bool
 	live                    clusterOptions
 	chart                   chartOptions
+	followSymlinks          bool
 }
 
 func newScanCommand(streams IO) *cobra.Command {
@@ -85,6 +86,7 @@ or scored unless --include-system is given.`,
 	f.StringVar(&o.baseline, "baseline", "", "report and gate only findings that are not in this baseline file")
 	f.StringVar(&o.writeBaseline, "write-baseline", "", "write the current findings to this baseline file")
 	f.BoolVar(&o.includeSystem, "include-system", false, "also report findings on Kubernetes' own objects, marked as platform findings (never counted or gated)")
+	f.BoolVar(&o.followSymlinks, "follow-symlinks", false, "follow symlinks that leave a scanned directory (by default they are skipped with a warning)")
 	o.chart.addFlags(f)
 	o.addClusterFlags(f)
 	return cmd
@@ -183,7 +185,8 @@ func (o *scanOptions) run(cmd *cobra.Command, paths []string, streams IO) error 
 	// Objects are evaluated as they are decoded and then slimmed, so a scan
 	// never holds every full object at once; cross-object rules run at the end.
 	stream := engine.New(opts...).NewStream(engine.WithSlimming())
-	loaded := manifest.NewLoader(manifest.WithStdin(streams.In), manifest.WithSink(stream.Add), manifest.WithChart(o.chart.options(o.live.namespace))).Load(paths)
+	loaded := manifest.NewLoader(manifest.WithStdin(streams.In), manifest.WithSink(stream.Add), manifest.WithChart(o.chart.options(o.live.namespace)),
+		manifest.WithFollowSymlinks(o.followSymlinks)).Load(paths)
 	res := stream.Finish(inventory.New(loaded.Objects))
 	res.Problems = loaded.Problems
 	res.RecountProblems()

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/guardrail-k8s/guardrail/pkg/helmchart"
 )
@@ -71,5 +72,53 @@ func TestChartOptionsAndArchives(t *testing.T) {
 	a, d := NewLoader().Load([]string{tgz}), NewLoader().Load([]string{"../../deploy/helm/guardrail"})
 	if len(a.Problems) > 0 || len(a.Objects) != len(d.Objects) || !strings.Contains(a.Objects[0].Source.File, "guardrail-0.2.0.tgz") {
 		t.Fatalf("archive: %d objects (directory %d), problems %v", len(a.Objects), len(d.Objects), a.Problems)
+	}
+}
+
+// TestOnlyRegularFilesAreRead: in a directory walk a FIFO named *.yaml is
+// skipped with a warning (it blocked the scan forever), a symlink to a
+// device or out of the tree is not followed, and an explicit device path is
+// refused without reading.
+func TestOnlyRegularFilesAreRead(t *testing.T) {
+	dir := t.TempDir()
+	outside := t.TempDir()
+	os.WriteFile(filepath.Join(outside, "secret.yaml"), []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: outside\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "ok.yaml"), []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "real.yaml"), []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: real\n"), 0o644)
+	if err := exec.Command("mkfifo", filepath.Join(dir, "fifo.yaml")).Run(); err != nil {
+		t.Fatal(err)
+	}
+	os.Symlink("/dev/zero", filepath.Join(dir, "zero.yaml"))
+	os.Symlink(filepath.Join(outside, "secret.yaml"), filepath.Join(dir, "out.yaml"))
+	os.Symlink(filepath.Join(dir, "real.yaml"), filepath.Join(dir, "in.yaml"))
+	done := make(chan *Result, 1)
+	go func() { done <- NewLoader().Load([]string{dir}) }()
+	var res *Result
+	select {
+	case res = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the scan hangs on a FIFO")
+	}
+	names := map[string]int{}
+	for _, o := range res.Objects {
+		names[o.Name()]++
+	}
+	if len(res.Objects) != 3 || names["ok"] != 1 || names["real"] != 2 || names["outside"] != 0 {
+		t.Errorf("objects %v, want ok, and real twice (once through the link inside the tree)", names)
+	}
+	var warned []string
+	for _, p := range res.Problems {
+		if !p.Warning {
+			t.Errorf("error %v", p)
+		}
+		warned = append(warned, filepath.Base(p.Location.File)+": "+p.Message)
+	}
+	if w := strings.Join(warned, "\n"); !strings.Contains(w, "fifo.yaml: not a regular file") || !strings.Contains(w, "zero.yaml: a symlink that leaves") ||
+		!strings.Contains(w, "out.yaml: a symlink that leaves") {
+		t.Errorf("warnings:\n%s", w)
+	}
+	if res := NewLoader(WithFollowSymlinks(true)).Load([]string{filepath.Join(dir, "out.yaml"), "/dev/zero"}); len(res.Objects) != 1 ||
+		len(res.Problems) != 1 || !strings.Contains(res.Problems[0].Message, "a device") {
+		t.Errorf("explicit paths: %d objects, %v", len(res.Objects), res.Problems)
 	}
 }

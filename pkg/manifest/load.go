@@ -46,6 +46,8 @@ type Loader struct {
 	stdin   io.Reader
 	sink    func(*inventory.Object)
 	chart   helmchart.Options
+	// followLinks follows symlinks out of the scanned directory.
+	followLinks bool
 }
 
 // Option configures a Loader.
@@ -169,6 +171,11 @@ func (ld *Loader) produce(paths []string, jobs chan<- job) int {
 			jobs <- job{file: name, fileIdx: idx, docIdx: d, ch: ch}
 		}
 	}
+	warn := func(name, msg, hint string) {
+		idx := fileIdx
+		fileIdx++
+		jobs <- job{file: name, fileIdx: idx, problems: []*api.Problem{{Location: api.Location{File: name}, Message: msg, Hint: hint, Warning: true}}}
+	}
 	for _, p := range paths {
 		if p == "-" {
 			data, err := ld.readLimited(ld.stdin, "-")
@@ -186,6 +193,10 @@ func (ld *Loader) produce(paths []string, jobs chan<- job) int {
 		}
 		if info.IsDir() && kustomize.Kustomization(p) != "" {
 			ld.buildKustomization(p, emit)
+			continue
+		}
+		if info.Mode()&(fs.ModeDevice|fs.ModeCharDevice) != 0 {
+			emit(p, nil, fmt.Errorf("a device, not a file; nothing read"))
 			continue
 		}
 		if !info.IsDir() {
@@ -212,6 +223,29 @@ func (ld *Loader) produce(paths []string, jobs chan<- job) int {
 			}
 			if read, err := reads(p, path, d); !read {
 				return err
+			}
+			// Only regular files are read in a walk: a FIFO would block
+			// the scan forever, and a device never ends. A symlink is
+			// followed only to a regular file inside the scanned root,
+			// unless WithFollowSymlinks.
+			if d.Type()&fs.ModeSymlink != 0 {
+				target, err := filepath.EvalSymlinks(path)
+				if err != nil {
+					emit(path, nil, fmt.Errorf("cannot read: %w", unwrapPath(err)))
+					return nil
+				}
+				if !ld.followLinks && !inside(p, target) {
+					warn(path, "a symlink that leaves the scanned directory; skipped", "scan its target directly, or pass --follow-symlinks")
+					return nil
+				}
+				info, err := os.Stat(target)
+				if err != nil || !info.Mode().IsRegular() {
+					warn(path, "a symlink to something that is not a regular file; skipped", "")
+					return nil
+				}
+			} else if !d.Type().IsRegular() {
+				warn(path, "not a regular file (a FIFO, socket or device); skipped", "")
+				return nil
 			}
 			data, err := ld.readFile(path)
 			emit(path, data, err)
@@ -242,6 +276,21 @@ func (ld *Loader) buildKustomization(dir string, emit func(string, []byte, error
 		emit(name+" (kustomize)", r.YAML, nil)
 	}
 }
+
+// inside reports whether target lies within root (both resolved).
+func inside(root, target string) bool {
+	r, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return false
+	}
+	r, _ = filepath.Abs(r)
+	t, _ := filepath.Abs(target)
+	rel, err := filepath.Rel(r, t)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// WithFollowSymlinks follows symlinks that leave the scanned directory.
+func WithFollowSymlinks(follow bool) Option { return func(ld *Loader) { ld.followLinks = follow } }
 
 // isChart reports whether dir is a Helm chart: its templates are Go
 // templates, not manifests, and are rendered rather than read.

@@ -19,8 +19,24 @@ type sarifLog struct {
 }
 
 type sarifRun struct {
-	Tool    sarifTool     `json:"tool"`
-	Results []sarifResult `json:"results"`
+	Tool        sarifTool         `json:"tool"`
+	Invocations []sarifInvocation `json:"invocations"`
+	Results     []sarifResult     `json:"results"`
+}
+
+// sarifInvocation says whether the run read its input: input problems are
+// toolExecutionNotifications, and an input error makes the run
+// unsuccessful, so code scanning never shows a run that read nothing as
+// clean.
+type sarifInvocation struct {
+	ExecutionSuccessful        bool                `json:"executionSuccessful"`
+	ToolExecutionNotifications []sarifNotification `json:"toolExecutionNotifications,omitempty"`
+}
+
+type sarifNotification struct {
+	Level     string          `json:"level"`
+	Message   sarifText       `json:"message"`
+	Locations []sarifLocation `json:"locations,omitempty"`
 }
 
 type sarifTool struct {
@@ -128,6 +144,24 @@ func (p *sarifPrinter) Print(w io.Writer, res *engine.Result) error {
 		}
 		run.Results = append(run.Results, r)
 	}
+	inv := sarifInvocation{ExecutionSuccessful: true}
+	for _, pr := range res.Problems {
+		n := sarifNotification{Level: "error", Message: sarifText{Text: pr.Error()}}
+		if pr.Warning {
+			n.Level = "warning"
+		} else {
+			inv.ExecutionSuccessful = false
+		}
+		if pr.Location.File != "" && pr.Location.File != "-" {
+			l := sarifLocation{PhysicalLocation: &sarifPhysical{ArtifactLocation: sarifArtifact{URI: filepath.ToSlash(filepath.Clean(pr.Location.File))}}}
+			if pr.Location.Line > 0 {
+				l.PhysicalLocation.Region = &sarifRegion{StartLine: pr.Location.Line}
+			}
+			n.Locations = []sarifLocation{l}
+		}
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, n)
+	}
+	run.Invocations = []sarifInvocation{inv}
 	for _, f := range res.Findings {
 		add(f)
 	}

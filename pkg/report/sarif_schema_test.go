@@ -60,3 +60,39 @@ func TestSARIFValidAgainstOfficialSchema(t *testing.T) {
 		t.Errorf("%d results, want %d", n, len(res.Findings)+len(res.Suppressed))
 	}
 }
+
+// TestSARIFCarriesInputProblems: a run whose input did not parse is not a
+// clean run: its problems are toolExecutionNotifications with locations,
+// executionSuccessful is false, and the log is still valid SARIF 2.1.0.
+func TestSARIFCarriesInputProblems(t *testing.T) {
+	in := "apiVersion: v1\nkind: Pod\nmetadata: [\n"
+	loaded := manifest.NewLoader(manifest.WithStdin(strings.NewReader(in))).Load([]string{"-", "../../examples/shop/no-such-file.yaml"})
+	res := engine.New().Scan(inventory.New(loaded.Objects))
+	res.Problems = loaded.Problems
+	if len(res.Problems) != 2 {
+		t.Fatalf("problems %v", res.Problems)
+	}
+	var buf bytes.Buffer
+	if err := report.Formats["sarif"](report.Options{Version: "test"}).Print(&buf, res); err != nil {
+		t.Fatal(err)
+	}
+	result, err := gojsonschema.Validate(gojsonschema.NewStringLoader(officialSARIFSchema(t)), gojsonschema.NewBytesLoader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range result.Errors() {
+		t.Errorf("SARIF schema: %s", e)
+	}
+	parsed, err := sarif.FromBytes(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := parsed.Runs[0].Invocations
+	if len(inv) != 1 || inv[0].ExecutionSuccessful == nil || *inv[0].ExecutionSuccessful || len(inv[0].ToolExecutionNotifications) != 2 {
+		t.Fatalf("invocations %s", buf.String())
+	}
+	n := inv[0].ToolExecutionNotifications[1]
+	if n.Locations[0].PhysicalLocation.ArtifactLocation.URI == nil || !strings.HasSuffix(*n.Locations[0].PhysicalLocation.ArtifactLocation.URI, "no-such-file.yaml") {
+		t.Errorf("notification location %s", buf.String())
+	}
+}
