@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/guardrail-k8s/guardrail/pkg/api"
 	"github.com/guardrail-k8s/guardrail/pkg/engine"
@@ -250,6 +251,24 @@ func unreadable(problems []*api.Problem) error {
 	return errors.New(strings.Join(msgs, "; "))
 }
 
+// maxMessage bounds one finding's message in a denial or warning: a pod
+// with 10,000 containers made one upstream Pod Security detail 89 KB, and
+// kubectl prints all of it.
+const maxMessage = 300
+
+// clip shortens s to maxMessage bytes on a rune boundary, saying how much
+// was left out.
+func clip(s string) string {
+	if len(s) <= maxMessage {
+		return s
+	}
+	cut := maxMessage
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d more bytes; guardrail scan shows all)", s[:cut], len(s)-cut)
+}
+
 // denial names each rule, the field and the fix, most severe first.
 func denial(fs []api.Finding) string {
 	sort.SliceStable(fs, func(i, j int) bool { return fs[i].Severity > fs[j].Severity })
@@ -260,7 +279,7 @@ func denial(fs []api.Finding) string {
 			fmt.Fprintf(&b, " (and %d more)", len(fs)-5)
 			break
 		}
-		fmt.Fprintf(&b, " [%s %s] %s", f.Severity, f.RuleID, f.Message)
+		fmt.Fprintf(&b, " [%s %s] %s", f.Severity, f.RuleID, clip(f.Message))
 		if f.Field != "" {
 			fmt.Fprintf(&b, " (field %s)", f.Field)
 		}
@@ -273,7 +292,7 @@ func denial(fs []api.Finding) string {
 func warnings(fs []api.Finding) []string {
 	out := make([]string, 0, len(fs))
 	for _, f := range fs {
-		out = append(out, fmt.Sprintf("guardrail %s %s: %s", f.Severity, f.RuleID, f.Message))
+		out = append(out, fmt.Sprintf("guardrail %s %s: %s", f.Severity, f.RuleID, clip(f.Message)))
 	}
 	return out
 }
