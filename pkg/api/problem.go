@@ -19,6 +19,9 @@ type Problem struct {
 	// Warning is true when the input was still used (an unknown field, a
 	// document that is not a Kubernetes object). Errors make scan exit 2.
 	Warning bool `json:"warning,omitempty"`
+	// More counts the warnings like this one that were left out (the
+	// loader keeps MaxRepeatedWarnings of each).
+	More int `json:"more,omitempty"`
 }
 
 // Error formats p as "file:line: object: field: message (hint)".

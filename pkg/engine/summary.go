@@ -143,7 +143,7 @@ func (res *Result) RecountProblems() {
 	res.Summary.Errors, res.Summary.Warnings = 0, 0
 	for _, p := range res.Problems {
 		if p.Warning {
-			res.Summary.Warnings++
+			res.Summary.Warnings += 1 + p.More
 		} else {
 			res.Summary.Errors++
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"github.com/guardrail-k8s/guardrail/pkg/secrets"
 	"strings"
+	"unicode/utf8"
 
 	"reflect"
 
@@ -47,6 +48,12 @@ func decodeChunk(file string, ch chunk, limits Limits) decoded {
 	var root yaml.Node
 	if err := yaml.Unmarshal(ch.data, &root); err != nil {
 		l, msg := yamlLine(err)
+		if strings.Contains(msg, "UTF-8") {
+			// yaml.v3 reports encoding errors without a line.
+			if bl := badUTF8Line(ch.data); bl > 0 {
+				l = bl
+			}
+		}
 		if last := lastContentLine(ch.data); l > last {
 			l = last // errors at end of input point past the last line
 		}
@@ -64,12 +71,45 @@ func decodeChunk(file string, ch chunk, limits Limits) decoded {
 	if root.Kind == 0 || (root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null") {
 		return out
 	}
+	// A top-level sequence of mappings (a JSON array of objects, as
+	// `kubectl get -o json | jq .items` prints) is read like a List.
+	if root.Kind == yaml.SequenceNode && len(root.Content) > 0 && allMappings(root.Content) {
+		for _, item := range root.Content {
+			decodeObject(file, item, ch.line-1, limits, &out, problem)
+		}
+		return out
+	}
 	if root.Kind != yaml.MappingNode {
 		problem(root.Line+ch.line-1, "", "", "document is not a mapping", "a Kubernetes object is a YAML mapping with apiVersion and kind", false)
 		return out
 	}
 	decodeObject(file, &root, ch.line-1, limits, &out, problem)
 	return out
+}
+
+// badUTF8Line is the 1-based line of the first byte that is not UTF-8, or 0.
+func badUTF8Line(data []byte) int {
+	line := 1
+	for i := 0; i < len(data); {
+		r, n := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return line
+		}
+		if data[i] == '\n' {
+			line++
+		}
+		i += n
+	}
+	return 0
+}
+
+func allMappings(ns []*yaml.Node) bool {
+	for _, n := range ns {
+		if n.Kind != yaml.MappingNode {
+			return false
+		}
+	}
+	return true
 }
 
 type problemFunc func(line int, obj, field, msg, hint string, warning bool)

@@ -1,0 +1,42 @@
+package manifest
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestRepeatedWarningsAreCounted: 5,000 documents that are not Kubernetes
+// objects give MaxRepeatedWarnings warnings, the last counting the rest.
+func TestRepeatedWarningsAreCounted(t *testing.T) {
+	var b strings.Builder
+	for i := 0; i < 5000; i++ {
+		b.WriteString("a: 1\n---\n")
+	}
+	res := NewLoader(WithStdin(strings.NewReader(b.String()))).Load([]string{"-"})
+	if len(res.Problems) != MaxRepeatedWarnings {
+		t.Fatalf("%d problems, want %d", len(res.Problems), MaxRepeatedWarnings)
+	}
+	last := res.Problems[len(res.Problems)-1]
+	if last.More != 5000-MaxRepeatedWarnings || !strings.Contains(last.Hint, "and 4980 more like this") {
+		t.Errorf("last warning %+v", *last)
+	}
+}
+
+// TestTopLevelJSONArray: a JSON array of objects is read like a List.
+func TestTopLevelJSONArray(t *testing.T) {
+	in := `[{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"}},
+{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"b"}}]`
+	res := NewLoader(WithStdin(strings.NewReader(in))).Load([]string{"-"})
+	if len(res.Objects) != 2 || len(res.Problems) != 0 || res.Objects[1].Source.Line != 2 {
+		t.Fatalf("%d objects, problems %v", len(res.Objects), res.Problems)
+	}
+}
+
+// TestInvalidUTF8AtItsLine: a byte that is not UTF-8 is reported at its line.
+func TestInvalidUTF8AtItsLine(t *testing.T) {
+	in := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: \"\xff\"\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n"
+	res := NewLoader(WithStdin(strings.NewReader(in))).Load([]string{"-"})
+	if len(res.Problems) != 1 || res.Problems[0].Location.Line != 6 || len(res.Objects) != 1 {
+		t.Fatalf("objects %d, problems %v", len(res.Objects), res.Problems)
+	}
+}
