@@ -27,6 +27,7 @@ type clusterOptions struct {
 	includeSecrets bool
 	pageSize       int64
 	timeout        time.Duration
+	requestTimeout time.Duration
 	qps            float32
 }
 
@@ -44,6 +45,7 @@ func (c *clusterOptions) addFlags(f *pflag.FlagSet) {
 	f.BoolVar(&c.includeSecrets, "include-secrets", false, "read Secret values (certificate and annotation checks on Secrets need them)")
 	f.Int64Var(&c.pageSize, "page-size", 500, "objects per list request")
 	f.DurationVar(&c.timeout, "timeout", 5*time.Minute, "give up on the cluster scan after this long")
+	f.DurationVar(&c.requestTimeout, "request-timeout", 30*time.Second, "give up on one API request (a page of a list) after this long; a server that stops answering gives a partial report")
 	f.Float32Var(&c.qps, "qps", 50, "client-side limit on API requests per second (burst is twice this)")
 }
 
@@ -57,7 +59,7 @@ func (c *clusterOptions) restConfig() (*rest.Config, error) {
 		return nil, fmt.Errorf("kubeconfig: %w", err)
 	}
 	cfg.QPS, cfg.Burst = c.qps, int(2*c.qps)
-	cfg.Timeout = 60 * time.Second
+	cfg.Timeout = c.requestTimeout
 	cfg.UserAgent = "guardrail/" + Version
 	return cfg, nil
 }

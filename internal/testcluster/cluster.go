@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"k8s.io/client-go/kubernetes"
@@ -177,6 +178,20 @@ func (c *Cluster) Logs() string {
 		fmt.Fprintf(&b, "--- %s\n%s\n", c.names[i], s)
 	}
 	return b.String()
+}
+
+// Hang stops the API server's process (SIGSTOP), so that it accepts
+// connections and answers nothing, as a wedged server does; the returned
+// function resumes it.
+func (c *Cluster) Hang() (resume func()) {
+	for i, n := range c.names {
+		if n == "kube-apiserver" && c.procs[i].Process != nil {
+			p := c.procs[i].Process
+			p.Signal(syscall.SIGSTOP)
+			return func() { p.Signal(syscall.SIGCONT) }
+		}
+	}
+	return func() {}
 }
 
 // Stop kills the processes (API server first) and waits for them.

@@ -83,6 +83,13 @@ func Load(ctx context.Context, cfg *rest.Config, opts Options) (*Result, error) 
 	if res.Version, err = disco.ServerVersion(); err != nil {
 		return nil, fatal(cfg.Host, err)
 	}
+	// A server that stops answering (each request is bounded by
+	// cfg.Timeout) stops the other lists too: the report then holds what
+	// was read, as when the server is killed, instead of every list
+	// waiting out its own timeout.
+	lctx, stopAll := context.WithCancel(ctx)
+	defer stopAll()
+	var stalled string
 	var mu sync.Mutex
 	lists := make([][]*inventory.Object, len(Resources))
 	sem := make(chan struct{}, opts.Parallel)
@@ -98,7 +105,7 @@ func Load(ctx context.Context, cfg *rest.Config, opts Options) (*Result, error) 
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			items, err := listAll(ctx, cfg, r, opts, func(n int) {
+			items, err := listAll(lctx, cfg, r, opts, func(n int) {
 				if opts.Progress != nil {
 					opts.Progress(r.GVR.Resource, n)
 				}
@@ -113,6 +120,17 @@ func Load(ctx context.Context, cfg *rest.Config, opts Options) (*Result, error) 
 				return
 			}
 			switch {
+			case stalled != "" && errors.Is(err, context.Canceled):
+				res.Problems = append(res.Problems, &api.Problem{Object: r.GVR.Resource,
+					Message: fmt.Sprintf("not read: the API server stopped answering while %s was listed", stalled)})
+				res.Partial = true
+			case timedOut(err):
+				stalled = r.GVR.Resource
+				stopAll()
+				res.Problems = append(res.Problems, &api.Problem{Object: r.GVR.Resource,
+					Message: fmt.Sprintf("the API server stopped answering while %s was listed (after %d objects): %v", r.GVR.Resource, len(items), err),
+					Hint:    "the report holds what was read before; raise --request-timeout for a slow server"})
+				res.Partial = true
 			case apierrors.IsForbidden(err):
 				res.Problems = append(res.Problems, &api.Problem{Object: r.GVR.Resource, Warning: true,
 					Message: "forbidden to list " + r.GVR.Resource + "; the scan goes on without them",
@@ -203,6 +221,13 @@ func listAll(ctx context.Context, cfg *rest.Config, r Resource, opts Options, pr
 			return out, nil
 		}
 	}
+}
+
+// timedOut reports a request that got no answer in time.
+func timedOut(err error) bool {
+	var te interface{ Timeout() bool }
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &te) && te.Timeout()) ||
+		apierrors.IsTimeout(err) || apierrors.IsServerTimeout(err) || strings.Contains(err.Error(), "Client.Timeout exceeded")
 }
 
 // fatal explains an error that makes the API server unusable.
