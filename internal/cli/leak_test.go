@@ -60,3 +60,17 @@ func TestNoValueInAnyOutput(t *testing.T) {
 		}
 	}
 }
+
+// TestOneBadFieldDoesNotHideTheRest: a Deployment with a type error in one
+// field is still checked for its secret-named env; the scan reports both
+// and exits 2 for the input error.
+func TestOneBadFieldDoesNotHideTheRest(t *testing.T) {
+	in := "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: lots\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n        env:\n        - name: DB_PASSWORD\n          value: hunter2-Sup3rS3cret\n"
+	code, out, _ := run(t, in, "scan", "-", "-o", "json")
+	if code != ExitError || !strings.Contains(out, `"ruleID": "secret-in-env"`) || !strings.Contains(out, "spec.replicas") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+	if strings.Contains(out, "hunter2") || strings.Contains(out, "lots") {
+		t.Errorf("a value is printed:\n%s", out)
+	}
+}

@@ -206,8 +206,10 @@ type fieldProblem struct {
 }
 
 // toTyped converts m to the typed object of gvk when the scheme knows it.
-// An object whose fields do not fit its type is kept unstructured, so that
-// it is still indexed and seen by the rules that read unstructured objects.
+// A field that does not fit its type is an error at that field; the field
+// is left out and the rest of the object is decoded and judged. An object
+// that does not fit at all is kept unstructured, so that it is still
+// indexed and seen by the rules that read unstructured objects.
 func toTyped(gvk schema.GroupVersionKind, m map[string]any) (runtime.Object, []fieldProblem) {
 	if !scheme.Scheme.Recognizes(gvk) {
 		return &unstructured.Unstructured{Object: own(m).(map[string]any)}, nil
@@ -222,6 +224,10 @@ func toTyped(gvk schema.GroupVersionKind, m map[string]any) (runtime.Object, []f
 			hint: "fix the field type; the object is checked only by rules that read raw objects"}}
 	}
 	var ps []fieldProblem
+	for _, err := range d.errs {
+		ps = append(ps, fieldProblem{field: fieldOf(err), msg: "does not match the " + gvk.Kind + " schema: " + err.Error(),
+			hint: "fix the field type; the rest of the object is checked, this field is not"})
+	}
 	for _, f := range d.unknown {
 		ps = append(ps, fieldProblem{field: f, msg: fmt.Sprintf("unknown field %q: Kubernetes drops or rejects it, so the setting does not apply", secrets.SafeText(f)),
 			hint: "check the spelling and indentation against the " + gvk.Kind + " schema", warning: true})

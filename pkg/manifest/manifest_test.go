@@ -116,15 +116,20 @@ func TestBadDocumentDoesNotStopOthers(t *testing.T) {
 	}
 }
 
-func TestTypeMismatchKeepsObjectUnstructured(t *testing.T) {
-	r := loadString(t, "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers: notalist\n")
+// TestTypeMismatchIsAFieldError: a field that does not fit its type is an
+// error at that field, and the rest of the object is still decoded (so
+// still judged): one bad field used to keep every workload rule off it.
+func TestTypeMismatchIsAFieldError(t *testing.T) {
+	r := loadString(t, "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  hostNetwork: true\n  containers: notalist\n")
 	if len(r.Objects) != 1 {
 		t.Fatalf("objects = %d", len(r.Objects))
 	}
-	if _, ok := r.Objects[0].Obj.(*unstructured.Unstructured); !ok {
-		t.Errorf("mismatched Pod decoded as %T", r.Objects[0].Obj)
+	pod, ok := r.Objects[0].Obj.(*corev1.Pod)
+	if !ok || !pod.Spec.HostNetwork || pod.Spec.Containers != nil {
+		t.Errorf("mismatched Pod decoded as %T %+v", r.Objects[0].Obj, r.Objects[0].Obj)
 	}
-	if r.Errors() != 1 || !strings.Contains(r.Problems[0].Error(), "Pod/p") {
+	if r.Errors() != 1 || !strings.Contains(r.Problems[0].Error(), "Pod/p") || r.Problems[0].Field != "spec.containers" ||
+		!strings.Contains(r.Problems[0].Hint, "the rest of the object is checked") {
 		t.Errorf("problems = %v", r.Problems)
 	}
 }

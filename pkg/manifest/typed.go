@@ -22,6 +22,10 @@ import (
 type typedDecoder struct {
 	unknown []string
 	stack   []pathElem // where decode is, for messages
+	// errs are the fields that did not fit their type: each is left zero
+	// and the rest of the object is decoded, so that one bad field does
+	// not keep every rule off the object.
+	errs []error
 }
 
 // structPlan maps JSON names to fields, with inline fields flattened.
@@ -159,7 +163,7 @@ func (d *typedDecoder) decode(sv any, dv reflect.Value) error {
 		// decodes cleanly. Unknown fields are sorted afterwards; on an
 		// error the fields are decoded again in key order, so the error
 		// reported is always the first by name.
-		mark := len(d.unknown)
+		mark, emark := len(d.unknown), len(d.errs)
 		for k, v := range m {
 			index, ok := plan.fields[k]
 			if !ok {
@@ -167,7 +171,7 @@ func (d *typedDecoder) decode(sv any, dv reflect.Value) error {
 				continue
 			}
 			if err := d.descend(pathElem{key: k}, v, dv.FieldByIndex(index)); err != nil {
-				d.unknown = d.unknown[:mark]
+				d.unknown, d.errs = d.unknown[:mark], d.errs[:emark]
 				return d.structInOrder(m, dv, plan)
 			}
 		}
@@ -236,7 +240,8 @@ func (d *typedDecoder) structInOrder(m map[string]any, dv reflect.Value, plan *s
 			continue
 		}
 		if err := d.descend(pathElem{key: k}, m[k], dv.FieldByIndex(index)); err != nil {
-			return err
+			dv.FieldByIndex(index).SetZero()
+			d.errs = append(d.errs, err)
 		}
 	}
 	return nil

@@ -31,6 +31,9 @@ func compareDecoders(t *testing.T, name string, m map[string]any) bool {
 	theirs, _ := scheme.Scheme.New(gvk)
 	d := typedDecoder{}
 	ourErr := d.decode(m, reflect.ValueOf(ours).Elem())
+	if ourErr == nil && len(d.errs) > 0 {
+		ourErr = d.errs[0] // a field error: apimachinery refuses the whole object
+	}
 	theirErr := runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(m, theirs, true)
 	var strict interface{ Errors() []error }
 	var theirUnknown []string
