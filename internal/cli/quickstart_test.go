@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/guardrail-k8s/guardrail/internal/testcluster"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -105,4 +106,66 @@ func waitForWebhook(t *testing.T, tc *testcluster.Cluster) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatal(fmt.Errorf("the webhook wrote no configuration in 10 s"))
+}
+
+// TestPatternEnforcedNamespacesFailClosed: with a glob putting prod-*
+// in enforce and the default warn, the webhook republishes its
+// configuration when namespaces come, so that the hook for an unlabelled
+// prod-* namespace fails closed and the others' fails open.
+func TestPatternEnforcedNamespacesFailClosed(t *testing.T) {
+	tc := testcluster.Shared(t)
+	client, err := tc.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		var out, errb strings.Builder
+		done <- ExecuteContext(ctx, []string{"webhook", "--listen", addr, "--url", "https://" + addr, "--kubeconfig", tc.Kubeconfig,
+			"--namespace-mode", "prod-*=enforce"}, IO{In: strings.NewReader(""), Out: &out, Err: &errb, Getenv: func(string) string { return "" }})
+	}()
+	defer func() {
+		cancel()
+		<-done
+		client.AdmissionregistrationV1().ValidatingWebhookConfigurations().Delete(context.Background(), "guardrail", metav1.DeleteOptions{})
+	}()
+	waitForWebhook(t, tc)
+	bg := context.Background()
+	for _, ns := range []string{"prod-pay", "dev-x"} {
+		if _, err := client.CoreV1().Namespaces().Create(bg, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got string
+	for i := 0; i < 100; i++ {
+		c, err := client.AdmissionregistrationV1().ValidatingWebhookConfigurations().Get(bg, "guardrail", metav1.GetOptions{})
+		if err == nil {
+			var b strings.Builder
+			for _, h := range c.Webhooks {
+				fmt.Fprintf(&b, "%s %s %v\n", h.Name, *h.FailurePolicy, h.NamespaceSelector.MatchExpressions)
+			}
+			got = b.String()
+			if strings.Contains(got, "default-enforced.guardrail.dev Fail") && strings.Contains(got, "prod-pay") {
+				break
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	var enforced, open string
+	for _, l := range strings.Split(got, "\n") {
+		if strings.HasPrefix(l, "default-enforced.guardrail.dev ") {
+			enforced = l
+		}
+		if strings.HasPrefix(l, "default.guardrail.dev ") {
+			open = l
+		}
+	}
+	if !strings.Contains(enforced, "Fail") || !strings.Contains(enforced, "prod-pay") || strings.Contains(enforced, "dev-x") ||
+		!strings.Contains(open, "Ignore") || !strings.Contains(open, "prod-pay") {
+		t.Errorf("hooks after the namespaces came:\n%s", got)
+	}
 }
