@@ -110,7 +110,8 @@ func (o *rbacOptions) can(streams IO) *cobra.Command {
 		Use:   "can SUBJECT",
 		Short: "List the effective permissions of user:NAME, group:NAME or serviceaccount:NAMESPACE:NAME",
 		Example: `  guardrail rbac can serviceaccount:shop:backend -f deploy/
-  guardrail rbac can user:alice --groups devs --cluster`,
+  guardrail rbac can user:alice --groups devs --cluster
+  guardrail rbac can serviceaccount:shop:backend -n shop -f deploy/   # what applies in namespace shop`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			u, err := parseSubject(args[0], groups)
@@ -121,7 +122,7 @@ func (o *rbacOptions) can(streams IO) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			perms := p.Permissions(u)
+			perms := rbac.PermissionsIn(p.Permissions(u), o.live.namespace)
 			if o.output == "json" {
 				return writeJSON(streams.Out, perms)
 			}
@@ -149,7 +150,7 @@ func (o *rbacOptions) risks(streams IO) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "risks",
 		Short:   "Rank subjects by risky capabilities, with the chain that grants each",
-		Example: "  guardrail rbac risks --cluster\n  guardrail rbac risks -f deploy/ -o json",
+		Example: "  guardrail rbac risks --cluster\n  guardrail rbac risks -f deploy/ -o json\n  guardrail rbac risks -n shop --cluster   # risks that reach into namespace shop",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p, err := o.policy(cmd, streams)
@@ -159,7 +160,7 @@ func (o *rbacOptions) risks(streams IO) *cobra.Command {
 			// Subjects users granted are ranked; Kubernetes' own (the
 			// controllers, the scheduler, nodes through the bootstrap
 			// policy) are listed apart with --include-system.
-			report, system := platform.SplitRisks(p.RiskReport())
+			report, system := platform.SplitRisks(rbac.RisksIn(p.RiskReport(), o.live.namespace))
 			if top > 0 && len(report) > top {
 				report = report[:top]
 			}

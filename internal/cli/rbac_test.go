@@ -2,6 +2,8 @@ package cli
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -52,5 +54,51 @@ func TestRBACCommandsOnManifests(t *testing.T) {
 		if code, _, _ := run(t, "", bad...); code != ExitError {
 			t.Errorf("%v: exit %d, want %d", bad, code, ExitError)
 		}
+	}
+}
+
+// TestRBACNamespaceScopesCanAndRisks: -n scopes `rbac can` and `rbac
+// risks` to what applies in that namespace (granted there or
+// cluster-wide); it used to be accepted and ignored.
+func TestRBACNamespaceScopesCanAndRisks(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "rbac.yaml")
+	os.WriteFile(f, []byte(`apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: read-secrets, namespace: a}
+rules:
+- apiGroups: [""]
+  resources: [secrets]
+  verbs: [get, list]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: x, namespace: a}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: read-secrets}
+subjects: [{kind: ServiceAccount, name: x, namespace: a}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: exec, namespace: b}
+rules:
+- apiGroups: [""]
+  resources: [pods/exec]
+  verbs: [create]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: x, namespace: b}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: exec}
+subjects: [{kind: ServiceAccount, name: x, namespace: a}]
+`), 0o644)
+	_, all, _ := run(t, "", "rbac", "can", "serviceaccount:a:x", "-f", f)
+	_, inB, _ := run(t, "", "rbac", "can", "serviceaccount:a:x", "-f", f, "-n", "b")
+	if !strings.Contains(all, "secrets") || !strings.Contains(all, "pods/exec") || strings.Contains(inB, "secrets") || !strings.Contains(inB, "pods/exec") {
+		t.Errorf("can:\n%s\n-n b:\n%s", all, inB)
+	}
+	_, risksA, _ := run(t, "", "rbac", "risks", "-f", f, "-n", "a")
+	_, risksAll, _ := run(t, "", "rbac", "risks", "-f", f)
+	if !strings.Contains(risksAll, "namespace b") || strings.Contains(risksA, "namespace b") || !strings.Contains(risksA, "namespace a") {
+		t.Errorf("risks:\n%s\n-n a:\n%s", risksAll, risksA)
 	}
 }
