@@ -57,14 +57,16 @@ func TestHungAPIServerGivesAPartialReport(t *testing.T) {
 	for _, p := range res.Problems {
 		msgs = append(msgs, p.Message)
 	}
+	// The lists run in any order; the ConfigMaps read before the hang
+	// are kept.
 	read := 0
 	for _, o := range res.Objects {
-		if o.GVK.Kind == "Namespace" || o.GVK.Kind == "Node" {
+		if o.GVK.Kind == "ConfigMap" && o.Namespace() == "hang" {
 			read++
 		}
 	}
-	if !res.Partial || !strings.Contains(strings.Join(msgs, "\n"), "stopped answering") || read == 0 {
-		t.Errorf("partial=%v, %d namespaces read, problems:\n%s", res.Partial, read, strings.Join(msgs, "\n"))
+	if !res.Partial || !strings.Contains(strings.Join(msgs, "\n"), "stopped answering") || read < 20 {
+		t.Errorf("partial=%v, %d ConfigMaps read, problems:\n%s", res.Partial, read, strings.Join(msgs, "\n"))
 	}
 	t.Logf("returned in %s with %d objects and %d problems", took.Round(time.Millisecond), len(res.Objects), len(res.Problems))
 }
