@@ -375,6 +375,9 @@ func TestNothingLostAcrossARestart(t *testing.T) {
 		d.stop()
 		time.Sleep(150 * time.Millisecond)
 		d.start()
+		// Up means reachable again: give the API server's client a moment
+		// to drop the connections the old server closed.
+		time.Sleep(300 * time.Millisecond)
 		mu.Lock()
 		up = true
 		mu.Unlock()

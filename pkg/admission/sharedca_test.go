@@ -90,8 +90,18 @@ func TestReplicasShareOneCA(t *testing.T) {
 	}
 	defer vwc.Delete(context.Background(), conf.Name, metav1.DeleteOptions{})
 	time.Sleep(time.Second)
+	// A call through the API server; it retries for a few seconds while the
+	// API server's webhook informer catches up with a new configuration (a
+	// bundle that never verifies the replica still fails).
 	call := func(name string) error {
-		_, err := client.CoreV1().ConfigMaps(ns).Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
+		var err error
+		for i := 0; i < 50; i++ {
+			_, err = client.CoreV1().ConfigMaps(ns).Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
+			if err == nil || !strings.Contains(err.Error(), "failed calling webhook") {
+				return err
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
 		return err
 	}
 	if err := call("one"); err != nil {
