@@ -32,6 +32,7 @@ type scanOptions struct {
 	live                    clusterOptions
 	chart                   chartOptions
 	followSymlinks          bool
+	exclude                 []string
 }
 
 func newScanCommand(streams IO) *cobra.Command {
@@ -86,6 +87,7 @@ or scored unless --include-system is given.`,
 	f.StringVar(&o.baseline, "baseline", "", "report and gate only findings that are not in this baseline file")
 	f.StringVar(&o.writeBaseline, "write-baseline", "", "write the current findings to this baseline file")
 	f.BoolVar(&o.includeSystem, "include-system", false, "also report findings on Kubernetes' own objects, marked as platform findings (never counted or gated)")
+	f.StringArrayVar(&o.exclude, "exclude", nil, "leave out paths of scanned directories matching this glob, relative to the directory or by name (repeatable; adds to the config's exclude)")
 	f.BoolVar(&o.followSymlinks, "follow-symlinks", false, "follow symlinks that leave a scanned directory (by default they are skipped with a warning)")
 	o.chart.addFlags(f)
 	o.addClusterFlags(f)
@@ -101,6 +103,7 @@ type resolved struct {
 	exceptions  []config.Exception
 	annotations bool
 	admission   config.Admission
+	exclude     []string
 	// includeSystem and systemNamespaces decide what is the platform's.
 	includeSystem    bool
 	systemNamespaces []string
@@ -115,7 +118,7 @@ func (o *scanOptions) resolve() (*resolved, error) {
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
-	r := &resolved{exceptions: cfg.Exceptions, annotations: true, settings: rules.DefaultSettings(), admission: cfg.Admission}
+	r := &resolved{exceptions: cfg.Exceptions, annotations: true, settings: rules.DefaultSettings(), admission: cfg.Admission, exclude: cfg.Exclude}
 	profile := first(o.profile, cfg.Profile, rules.DefaultProfile)
 	rs, prof, err := rules.Select(profile, append(cfg.Enable, o.enable...), append(cfg.Disable, o.disable...))
 	if err != nil {
@@ -186,7 +189,7 @@ func (o *scanOptions) run(cmd *cobra.Command, paths []string, streams IO) error 
 	// never holds every full object at once; cross-object rules run at the end.
 	stream := engine.New(opts...).NewStream(engine.WithSlimming())
 	loaded := manifest.NewLoader(manifest.WithStdin(streams.In), manifest.WithSink(stream.Add), manifest.WithChart(o.chart.options(o.live.namespace)),
-		manifest.WithFollowSymlinks(o.followSymlinks)).Load(paths)
+		manifest.WithFollowSymlinks(o.followSymlinks), manifest.WithExclude(append(r.exclude, o.exclude...))).Load(paths)
 	res := stream.Finish(inventory.New(loaded.Objects))
 	res.Problems = loaded.Problems
 	res.RecountProblems()

@@ -46,6 +46,8 @@ type Config struct {
 	// IncludeSystem reports findings on Kubernetes' own objects too, marked
 	// as platform findings (as --include-system does).
 	IncludeSystem bool `json:"includeSystem,omitempty"`
+	// Exclude leaves paths out of directory scans, as --exclude does.
+	Exclude []string `json:"exclude,omitempty"`
 }
 
 // Admission sets the webhook's mode per namespace. A namespace's

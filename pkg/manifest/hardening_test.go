@@ -1,6 +1,8 @@
 package manifest
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -38,5 +40,30 @@ func TestInvalidUTF8AtItsLine(t *testing.T) {
 	res := NewLoader(WithStdin(strings.NewReader(in))).Load([]string{"-"})
 	if len(res.Problems) != 1 || res.Problems[0].Location.Line != 6 || len(res.Objects) != 1 {
 		t.Fatalf("objects %d, problems %v", len(res.Objects), res.Problems)
+	}
+}
+
+// TestExclude: --exclude leaves out directories and files by relative
+// path or by name.
+func TestExclude(t *testing.T) {
+	dir := t.TempDir()
+	cm := func(name string) []byte {
+		return []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name + "\n")
+	}
+	for _, p := range []string{"app/a.yaml", "vendor/x/b.yaml", "app/testdata/c.yaml", "app/d.tmpl.yaml"} {
+		full := filepath.Join(dir, p)
+		os.MkdirAll(filepath.Dir(full), 0o755)
+		os.WriteFile(full, cm(strings.TrimSuffix(filepath.Base(p), ".yaml")), 0o644)
+	}
+	res := NewLoader(WithExclude([]string{"vendor", "testdata", "*.tmpl.yaml"})).Load([]string{dir})
+	if len(res.Objects) != 1 || res.Objects[0].Name() != "a" {
+		var names []string
+		for _, o := range res.Objects {
+			names = append(names, o.Name())
+		}
+		t.Errorf("objects %v, want only a", names)
+	}
+	if res := NewLoader(WithExclude([]string{"app/*"})).Load([]string{dir}); len(res.Objects) != 1 || res.Objects[0].Name() != "b" {
+		t.Errorf("app/*: %d objects", len(res.Objects))
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	pathpkg "path"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -48,6 +49,7 @@ type Loader struct {
 	chart   helmchart.Options
 	// followLinks follows symlinks out of the scanned directory.
 	followLinks bool
+	exclude     []string
 }
 
 // Option configures a Loader.
@@ -245,6 +247,12 @@ func (ld *Loader) produce(paths []string, jobs chan<- job) int {
 				emit(path, nil, fmt.Errorf("cannot read: %w", unwrapPath(err)))
 				return nil
 			}
+			if path != p && ld.excluded(p, path) {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
 			if d.IsDir() && isChart(path) {
 				ld.renderChart(path, emit)
 				return filepath.SkipDir
@@ -323,6 +331,29 @@ func inside(root, target string) bool {
 	t, _ := filepath.Abs(target)
 	rel, err := filepath.Rel(r, t)
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// WithExclude leaves out the files and directories of a walk that match
+// any of globs: a glob matches the path relative to the scanned directory
+// ("vendor/*", "charts/*/ci") or the entry's name ("testdata", "*.tmpl.yaml").
+func WithExclude(globs []string) Option { return func(ld *Loader) { ld.exclude = globs } }
+
+func (ld *Loader) excluded(root, path string) bool {
+	rel, err := filepath.Rel(root, path)
+	if err != nil {
+		return false
+	}
+	rel = filepath.ToSlash(rel)
+	for _, g := range ld.exclude {
+		g = strings.TrimSuffix(filepath.ToSlash(g), "/")
+		if ok, _ := filepathMatch(g, rel); ok {
+			return true
+		}
+		if ok, _ := filepathMatch(g, filepath.Base(path)); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // WithFollowSymlinks follows symlinks that leave the scanned directory.
@@ -464,3 +495,5 @@ func unwrapPath(err error) error {
 	}
 	return err
 }
+
+func filepathMatch(pattern, name string) (bool, error) { return pathpkg.Match(pattern, name) }
