@@ -20,7 +20,7 @@ import (
 )
 
 // benchCluster loads a cluster of the size the live-scan target names into
-// the test control plane and times `guardrail scan --cluster` on it.
+// the test control plane and times `guardrail scan --live` on it.
 func benchCluster(bin string, runs int, pods, namespaces, bindings, policies, services int) {
 	dir, err := os.MkdirTemp("", "guardrail-bench-cluster")
 	check(err)
@@ -40,7 +40,7 @@ func benchCluster(bin string, runs int, pods, namespaces, bindings, policies, se
 	var walls []time.Duration
 	var rss int64
 	for r := 0; r < runs; r++ {
-		cmd := exec.Command(bin, "scan", "--cluster", "--kubeconfig", tc.Kubeconfig, "-o", "json", "--fail-on", "none")
+		cmd := exec.Command(bin, "scan", "--live", "--kubeconfig", tc.Kubeconfig, "-o", "json", "--fail-on", "none")
 		devnull, _ := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 		cmd.Stdout, cmd.Stderr = devnull, os.Stderr
 		t := time.Now()

@@ -1,6 +1,6 @@
 // Command bench measures `guardrail scan` end to end on generated corpora:
 // wall time and peak resident memory of the real binary, per corpus size;
-// with -cluster, `guardrail scan --cluster` on the test control plane loaded
+// with -cluster, `guardrail scan --live` on the test control plane loaded
 // with 10,000 pods in 500 namespaces, 2,000 role bindings, 1,000 network
 // policies and 2,000 services.
 //
@@ -31,7 +31,7 @@ func main() {
 	profile := flag.String("profile", "zero-trust", "rule profile")
 	bin := flag.String("bin", "", "guardrail binary (default: build one)")
 	keep := flag.String("dir", "", "corpus directory to reuse (default: a temporary one)")
-	live := flag.Bool("cluster", false, "benchmark `guardrail scan --cluster` on the test control plane instead (needs hack/build-control-plane.sh)")
+	live := flag.Bool("cluster", false, "benchmark `guardrail scan --live` on the test control plane instead (needs hack/build-control-plane.sh)")
 	flag.Parse()
 
 	dir := *keep

@@ -210,3 +210,16 @@ func TestScoreOnTheExamples(t *testing.T) {
 		}
 	}
 }
+
+// TestClusterFlagIsADeprecatedAliasOfLive: --cluster still reads the live
+// cluster for one release, with the warning on stderr, never on stdout
+// where it would corrupt -o json.
+func TestClusterFlagIsADeprecatedAliasOfLive(t *testing.T) {
+	code, out, errs := run(t, "", "scan", "--cluster", "--kubeconfig", "/nonexistent", "-o", "json")
+	if code != ExitError || out != "" || !strings.Contains(errs, "--cluster is deprecated, use --live") || !strings.Contains(errs, "kubeconfig") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if _, _, errs := run(t, "", "scan", "--live", "--kubeconfig", "/nonexistent"); strings.Contains(errs, "deprecated") {
+		t.Errorf("--live warns: %s", errs)
+	}
+}

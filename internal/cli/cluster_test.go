@@ -63,7 +63,7 @@ func TestScanClusterEndToEnd(t *testing.T) {
 		Subjects: []rbacv1.Subject{{Kind: "User", APIGroup: "rbac.authorization.k8s.io", Name: "bob"}}}, metav1.CreateOptions{})
 	create(err)
 
-	code, out, stderr := run(t, "", "scan", "--cluster", "--kubeconfig", tc.Kubeconfig, "-n", ns, "-o", "json", "--fail-on", "critical")
+	code, out, stderr := run(t, "", "scan", "--live", "--kubeconfig", tc.Kubeconfig, "-n", ns, "-o", "json", "--fail-on", "critical")
 	if code != ExitFindings {
 		t.Fatalf("exit %d, want %d (a critical finding); stderr %s", code, ExitFindings, stderr)
 	}
@@ -103,11 +103,11 @@ func TestScanClusterEndToEnd(t *testing.T) {
 		t.Errorf("skipped kinds not reported: %v", doc.Skipped)
 	}
 
-	code, _, stderr = run(t, "", "scan", "--cluster", "--kubeconfig", tc.Kubeconfig, "deploy/")
+	code, _, stderr = run(t, "", "scan", "--live", "--kubeconfig", tc.Kubeconfig, "deploy/")
 	if code != ExitError || !strings.Contains(stderr, "do not also give paths") {
 		t.Errorf("--cluster with paths: exit %d %s", code, stderr)
 	}
-	code, _, stderr = run(t, "", "scan", "--cluster", "--kubeconfig", "/nonexistent/kubeconfig")
+	code, _, stderr = run(t, "", "scan", "--live", "--kubeconfig", "/nonexistent/kubeconfig")
 	if code != ExitError || !strings.Contains(stderr, "kubeconfig") {
 		t.Errorf("missing kubeconfig: exit %d %s", code, stderr)
 	}
@@ -127,15 +127,15 @@ func TestRBACCommandsOnTheCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	// view is an aggregated bootstrap role: the answer depends on computing it.
-	code, out, stderr := run(t, "", "rbac", "who-can", "list", "configmaps", "-n", "default", "--cluster", "--kubeconfig", tc.Kubeconfig)
+	code, out, stderr := run(t, "", "rbac", "who-can", "list", "configmaps", "-n", "default", "--live", "--kubeconfig", tc.Kubeconfig)
 	if code != 0 || !strings.Contains(out, "User carol") || !strings.Contains(out, "ClusterRoleBinding cli-viewer → ClusterRole view") {
 		t.Errorf("who-can --cluster: exit %d %s\n%s", code, stderr, out)
 	}
-	code, out, _ = run(t, "", "rbac", "who-can", "get", "secrets", "-n", "default", "--cluster", "--kubeconfig", tc.Kubeconfig)
+	code, out, _ = run(t, "", "rbac", "who-can", "get", "secrets", "-n", "default", "--live", "--kubeconfig", tc.Kubeconfig)
 	if code != 0 || strings.Contains(out, "User carol") {
 		t.Errorf("view must not read secrets:\n%s", out)
 	}
-	code, out, _ = run(t, "", "rbac", "graph", "list", "configmaps", "-n", "default", "--cluster", "--kubeconfig", tc.Kubeconfig, "-o", "dot")
+	code, out, _ = run(t, "", "rbac", "graph", "list", "configmaps", "-n", "default", "--live", "--kubeconfig", tc.Kubeconfig, "-o", "dot")
 	if code != 0 || !strings.Contains(out, `"User carol" -> "ClusterRoleBinding cli-viewer";`) {
 		t.Errorf("graph for a query:\n%s", out)
 	}
@@ -260,7 +260,7 @@ func TestNetpolMatrixFromCluster(t *testing.T) {
 	ns := "netpol-live"
 	seedAPIWebBatch(t, client, ns)
 
-	code, out, stderr := run(t, "", "netpol", "matrix", "--cluster", "--kubeconfig", tc.Kubeconfig, "-o", "json")
+	code, out, stderr := run(t, "", "netpol", "matrix", "--live", "--kubeconfig", tc.Kubeconfig, "-o", "json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -277,7 +277,7 @@ func TestNetpolMatrixFromCluster(t *testing.T) {
 	if strings.Join(toAPI, ",") != ns+"/Deployment/web" {
 		t.Errorf("clients of the API in the live cluster: %v, want only web", toAPI)
 	}
-	code, out, _ = run(t, "", "netpol", "explain", "--cluster", "--kubeconfig", tc.Kubeconfig, ns+"/Deployment/batch", ns+"/Deployment/api", "8080")
+	code, out, _ = run(t, "", "netpol", "explain", "--live", "--kubeconfig", tc.Kubeconfig, ns+"/Deployment/batch", ns+"/Deployment/api", "8080")
 	if code != 0 || !strings.Contains(out, ": deny") || !strings.Contains(out, "isolated by "+ns+"/api") {
 		t.Errorf("explain exit %d:\n%s", code, out)
 	}
@@ -362,7 +362,7 @@ spec:
 `), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, out, stderr := run(t, "", "netpol", "diff", "--cluster", "--kubeconfig", tc.Kubeconfig, change, "--fail-on-added")
+	code, out, stderr := run(t, "", "netpol", "diff", "--live", "--kubeconfig", tc.Kubeconfig, change, "--fail-on-added")
 	want := "+ netpol-diff/Deployment/batch -> netpol-diff/Deployment/api 8080/TCP (allow)\n" +
 		"    because egress: no policy isolates it; ingress: allowed by netpol-diff/api ingress[0] (allow)\n" +
 		"1 connections added, 0 removed\n"
@@ -429,7 +429,7 @@ func TestNetpolPodAddressesFromCluster(t *testing.T) {
 		{"cilium", "inside", ": deny"},
 		{"", "inside", ": depends on the CNI"},
 	} {
-		args := []string{"netpol", "explain", "--cluster", "--kubeconfig", tc.Kubeconfig, "-n", ns, ns + "/Deployment/" + tt.src, ns + "/Deployment/db", "5432"}
+		args := []string{"netpol", "explain", "--live", "--kubeconfig", tc.Kubeconfig, "-n", ns, ns + "/Deployment/" + tt.src, ns + "/Deployment/db", "5432"}
 		if tt.cni != "" {
 			args = append(args, "--cni", tt.cni)
 		}
@@ -439,7 +439,7 @@ func TestNetpolPodAddressesFromCluster(t *testing.T) {
 		}
 	}
 	// The pods themselves are folded into their Deployment: one row each.
-	code, out, _ := run(t, "", "netpol", "matrix", "--cluster", "--kubeconfig", tc.Kubeconfig, "-n", ns, "--cni", "calico", "-o", "json")
+	code, out, _ := run(t, "", "netpol", "matrix", "--live", "--kubeconfig", tc.Kubeconfig, "-n", ns, "--cni", "calico", "-o", "json")
 	if code != 0 || strings.Contains(out, "Pod/") || strings.Contains(out, "ReplicaSet/") || !strings.Contains(out, ns+"/Deployment/inside") {
 		t.Errorf("matrix exit %d:\n%s", code, out)
 	}

@@ -75,7 +75,7 @@ func TestEmptyRealClusterScansClean(t *testing.T) {
 		}
 	}
 
-	code, out, stderr := run(t, "", "scan", "--cluster", "--kubeconfig", tc.Kubeconfig, "-o", "json")
+	code, out, stderr := run(t, "", "scan", "--live", "--kubeconfig", tc.Kubeconfig, "-o", "json")
 	rep := decodeReport(t, out)
 	for _, f := range rep.Findings {
 		t.Logf("reported: %s %s %s/%s/%s", f.Severity, f.RuleID, f.Object.Kind, f.Object.Namespace, f.Object.Name)
@@ -89,7 +89,7 @@ func TestEmptyRealClusterScansClean(t *testing.T) {
 	}
 	// The same scan with --include-system shows what was left out, marked,
 	// and none of it may be counted or gate.
-	_, all, _ := run(t, "", "scan", "--cluster", "--kubeconfig", tc.Kubeconfig, "-o", "json", "--include-system")
+	_, all, _ := run(t, "", "scan", "--live", "--kubeconfig", tc.Kubeconfig, "-o", "json", "--include-system")
 	full := decodeReport(t, all)
 	var medium int
 	for _, f := range full.Findings {
@@ -109,7 +109,7 @@ func TestEmptyRealClusterScansClean(t *testing.T) {
 
 	// rbac risks ranks what users granted; the controllers of the bootstrap
 	// policy (generic-garbage-collector scored 285 before) are apart.
-	code, out, stderr = run(t, "", "rbac", "risks", "--cluster", "--kubeconfig", tc.Kubeconfig)
+	code, out, stderr = run(t, "", "rbac", "risks", "--live", "--kubeconfig", tc.Kubeconfig)
 	if code != 0 || !strings.HasPrefix(out, "No subject that users granted holds a risky capability.") || !strings.Contains(out, "--include-system lists them") {
 		t.Errorf("rbac risks on an empty cluster: exit %d %s\n%s", code, stderr, out)
 	}
@@ -118,7 +118,7 @@ func TestEmptyRealClusterScansClean(t *testing.T) {
 		Subjects: []rbacv1.Subject{{Kind: "User", APIGroup: "rbac.authorization.k8s.io", Name: "alice"}}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	_, out, _ = run(t, "", "rbac", "risks", "--cluster", "--kubeconfig", tc.Kubeconfig, "--include-system")
+	_, out, _ = run(t, "", "rbac", "risks", "--live", "--kubeconfig", tc.Kubeconfig, "--include-system")
 	if !strings.HasPrefix(out, "User alice") || !strings.Contains(out, "Kubernetes' own subjects") || !strings.Contains(out, "generic-garbage-collector") {
 		t.Errorf("rbac risks: the user's cluster-admin grant must rank first, platform subjects apart:\n%s", out)
 	}
@@ -153,9 +153,9 @@ func TestReadNothingNeverPasses(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, args := range [][]string{
-		{"scan", "--cluster", "--kubeconfig", kc},
-		{"scan", "--cluster", "--kubeconfig", kc, "--allow-partial"},
-		{"scan", "--cluster", "--kubeconfig", kc, "-o", "json"},
+		{"scan", "--live", "--kubeconfig", kc},
+		{"scan", "--live", "--kubeconfig", kc, "--allow-partial"},
+		{"scan", "--live", "--kubeconfig", kc, "-o", "json"},
 	} {
 		code, out, stderr := run(t, "", args...)
 		if code != ExitPartial || !strings.Contains(stderr, "no workload kind could be read") {
@@ -186,7 +186,7 @@ func TestNodeHygieneOnTheCluster(t *testing.T) {
 	if _, err := client.CoreV1().Nodes().UpdateStatus(ctx, n, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	_, out, stderr := run(t, "", "scan", "--cluster", "--kubeconfig", tc.Kubeconfig, "-o", "json")
+	_, out, stderr := run(t, "", "scan", "--live", "--kubeconfig", tc.Kubeconfig, "-o", "json")
 	got := map[string]bool{}
 	for _, f := range decodeReport(t, out).Findings {
 		if f.Object.Kind == "Node" && f.Object.Name == "old-node" {

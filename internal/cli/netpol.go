@@ -34,13 +34,13 @@ func newNetpolCommand(streams IO) *cobra.Command {
 	pf.StringVarP(&o.output, "output", "o", "table", "output: table, json, dot or mermaid (matrix)")
 	pf.StringVar(&o.cni, "cni", "", "CNI profile that settles the cases the specification leaves open: "+strings.Join(netpol.ProfileNames(), ", ")+" (default: report them as depends)")
 	pf.StringSliceVar(&o.podCIDRs, "pod-cidr", nil, "the cluster's pod CIDRs (with --cni calico): ipBlocks holding a whole pod CIDR match workload templates, ipBlocks outside every pod CIDR do not")
-	// --cluster: matrix and explain read the live cluster; diff compares it with it after NEW.
+	// --live: matrix and explain read the live cluster; diff compares it with it after NEW.
 	o.live.addFlags(pf)
 	cmd.AddCommand(o.matrix(streams), o.explain(streams), o.diff(streams), o.generate(streams), o.intents(streams), o.profiles(streams))
 	return cmd
 }
 
-// model loads the segmentation model from the live cluster (--cluster) or
+// model loads the segmentation model from the live cluster (--live) or
 // from manifests.
 func (o *netpolOptions) model(ctx context.Context, paths []string, streams IO) (*netpol.Model, error) {
 	cni, err := o.profile()
@@ -82,12 +82,12 @@ func (o *netpolOptions) podCIDRPrefixes(cni *netpol.CNI) ([]netip.Prefix, error)
 func (o *netpolOptions) load(ctx context.Context, paths []string, streams IO) (*netpol.Model, error) {
 	if !o.live.enabled {
 		if len(paths) == 0 {
-			return nil, usageErr("give manifests, or --cluster")
+			return nil, usageErr("give manifests, or --live")
 		}
 		return loadModel(paths, streams)
 	}
 	if len(paths) > 0 {
-		return nil, usageErr("give manifests or --cluster, not both")
+		return nil, usageErr("give manifests or --live, not both")
 	}
 	inv, err := o.live.inventory(ctx, o.live.namespace, streams)
 	if err != nil {
@@ -148,9 +148,9 @@ func edges(m *netpol.Model) []edge {
 
 func (o *netpolOptions) matrix(streams IO) *cobra.Command {
 	return &cobra.Command{
-		Use:     "matrix [PATH... | --cluster]",
+		Use:     "matrix [PATH... | --live]",
 		Short:   "List the connections the policies allow between workloads (declared ports)",
-		Example: "  guardrail netpol matrix deploy/\n  guardrail netpol matrix deploy/ -o mermaid\n  guardrail netpol matrix --cluster -o json",
+		Example: "  guardrail netpol matrix deploy/\n  guardrail netpol matrix deploy/ -o mermaid\n  guardrail netpol matrix --live -o json",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m, err := o.model(cmd.Context(), args, streams)
 			if err != nil {
@@ -214,7 +214,7 @@ whether the CNI checks policies before or after the Service translation (--cni s
 		Args:    cobra.ExactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(files) == 0 && !o.live.enabled {
-				return usageErr("give the manifests with -f, or --cluster")
+				return usageErr("give the manifests with -f, or --live")
 			}
 			m, err := o.model(cmd.Context(), files, streams)
 			if err != nil {
@@ -291,12 +291,12 @@ func printSides(ew *errWriter, indent string, src, dst *netpol.Pod, e netpol.Exp
 func (o *netpolOptions) diff(streams IO) *cobra.Command {
 	var failOnAdded bool
 	cmd := &cobra.Command{
-		Use:   "diff OLD NEW | diff --cluster NEW",
+		Use:   "diff OLD NEW | diff --live NEW",
 		Short: "List the connections a change adds and removes (the segmentation gate for CI)",
-		Long: `Diff compares the connections of two manifest sets. With --cluster it compares the
+		Long: `Diff compares the connections of two manifest sets. With --live it compares the
 live cluster with the live cluster after applying NEW: objects in NEW replace the live
 objects of the same kind, namespace and name, and the rest of the cluster stays.`,
-		Example: "  guardrail netpol diff main/deploy pr/deploy --fail-on-added\n  guardrail netpol diff --cluster pr/deploy --fail-on-added",
+		Example: "  guardrail netpol diff main/deploy pr/deploy --fail-on-added\n  guardrail netpol diff --live pr/deploy --fail-on-added",
 		Args:    cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			oldM, newM, err := o.diffModels(cmd.Context(), args, streams)
@@ -387,7 +387,7 @@ func orEmpty(s []string) []string {
 func (o *netpolOptions) diffModels(ctx context.Context, args []string, streams IO) (*netpol.Model, *netpol.Model, error) {
 	if !o.live.enabled {
 		if len(args) != 2 {
-			return nil, nil, usageErr("give OLD and NEW manifests, or --cluster NEW")
+			return nil, nil, usageErr("give OLD and NEW manifests, or --live NEW")
 		}
 		oldM, err := o.model(ctx, args[:1], streams)
 		if err != nil {
@@ -397,7 +397,7 @@ func (o *netpolOptions) diffModels(ctx context.Context, args []string, streams I
 		return oldM, newM, err
 	}
 	if len(args) != 1 {
-		return nil, nil, usageErr("with --cluster give only the NEW manifests")
+		return nil, nil, usageErr("with --live give only the NEW manifests")
 	}
 	cni, err := o.profile()
 	if err != nil {

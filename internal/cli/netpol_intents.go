@@ -50,6 +50,6 @@ then pass it to 'guardrail netpol generate -i'.`,
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&fromCluster, "from-cluster", false, "read Services, workloads and ConfigMaps from the live cluster of the kubeconfig (same as --cluster)")
+	f.BoolVar(&fromCluster, "from-cluster", false, "read Services, workloads and ConfigMaps from the live cluster of the kubeconfig (same as --live)")
 	return cmd
 }

@@ -33,7 +33,7 @@ func newRBACCommand(streams IO) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "rbac",
 		Short: "Who can do what: RBAC with the Kubernetes authorizer's exact semantics",
-		Long: `Answer RBAC questions from manifests (-f) or a live cluster (--cluster), with
+		Long: `Answer RBAC questions from manifests (-f) or a live cluster (--live), with
 the RBAC authorizer's semantics: wildcards, "*/scale", resourceNames, non-resource
 URLs, namespace scoping, service-account defaulting, aggregated ClusterRoles
 computed from their aggregationRule, system:masters.`,
@@ -50,7 +50,7 @@ computed from their aggregationRule, system:masters.`,
 // policy loads RBAC from the files or the cluster.
 func (o *rbacOptions) policy(cmd *cobra.Command, streams IO) (*rbac.Policy, error) {
 	if o.live.enabled == (len(o.files) > 0) {
-		return nil, usageErr("give -f FILES or --cluster (one of them)")
+		return nil, usageErr("give -f FILES or --live (one of them)")
 	}
 	if len(o.files) > 0 {
 		res := manifest.NewLoader(manifest.WithStdin(streams.In)).Load(o.files)
@@ -73,10 +73,10 @@ func (o *rbacOptions) whoCan(streams IO) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "who-can VERB RESOURCE[/SUBRESOURCE][.GROUP] | who-can VERB /NON-RESOURCE-URL",
 		Short: "List the subjects that may make a request, with the binding, role and rule of each",
-		Example: `  guardrail rbac who-can create pods/exec -n shop --cluster
+		Example: `  guardrail rbac who-can create pods/exec -n shop --live
   guardrail rbac who-can get secrets -f deploy/
   guardrail rbac who-can update deployments.apps/scale -n shop -f deploy/
-  guardrail rbac who-can get /metrics --cluster`,
+  guardrail rbac who-can get /metrics --live`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := parseRequest(args[0], args[1], namespace, name)
@@ -110,7 +110,7 @@ func (o *rbacOptions) can(streams IO) *cobra.Command {
 		Use:   "can SUBJECT",
 		Short: "List the effective permissions of user:NAME, group:NAME or serviceaccount:NAMESPACE:NAME",
 		Example: `  guardrail rbac can serviceaccount:shop:backend -f deploy/
-  guardrail rbac can user:alice --groups devs --cluster
+  guardrail rbac can user:alice --groups devs --live
   guardrail rbac can serviceaccount:shop:backend -n shop -f deploy/   # what applies in namespace shop`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -150,7 +150,7 @@ func (o *rbacOptions) risks(streams IO) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "risks",
 		Short:   "Rank subjects by risky capabilities, with the chain that grants each",
-		Example: "  guardrail rbac risks --cluster\n  guardrail rbac risks -f deploy/ -o json\n  guardrail rbac risks -n shop --cluster   # risks that reach into namespace shop",
+		Example: "  guardrail rbac risks --live\n  guardrail rbac risks -f deploy/ -o json\n  guardrail rbac risks -n shop --live   # risks that reach into namespace shop",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p, err := o.policy(cmd, streams)
@@ -207,7 +207,7 @@ func (o *rbacOptions) graph(streams IO) *cobra.Command {
 		Use:   "graph SUBJECT | graph VERB RESOURCE",
 		Short: "Draw a subject's permissions, or who can make a request, as a DOT or Mermaid graph",
 		Example: `  guardrail rbac graph serviceaccount:shop:backend -f deploy/ -o mermaid
-  guardrail rbac graph create pods/exec -n shop --cluster -o dot`,
+  guardrail rbac graph create pods/exec -n shop --live -o dot`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 2 {

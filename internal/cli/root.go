@@ -29,6 +29,11 @@ const (
 	ExitPartial = 3
 )
 
+// deprecatedFlags maps a deprecated (hidden) flag to what replaces it.
+var deprecatedFlags = map[string]string{
+	"cluster": "--live; in the next release --cluster will name a kubeconfig cluster, as in kubectl",
+}
+
 // Version is the release this binary reports in SARIF, JSON and its
 // user agent (see internal/version).
 var Version = version.Get().Version
@@ -77,6 +82,15 @@ or nothing to scan, 3 partial live scan (kinds that could not be read).`,
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
 	root.SetErr(streams.Err)
+	// Deprecation warnings go to stderr: cobra's own print them on the
+	// command's output, which would corrupt -o json on stdout.
+	root.PersistentPreRun = func(cmd *cobra.Command, _ []string) {
+		for name, use := range deprecatedFlags {
+			if f := cmd.Flags().Lookup(name); f != nil && f.Changed && f.Hidden {
+				fmt.Fprintf(streams.Err, "guardrail: --%s is deprecated, use %s\n", name, use)
+			}
+		}
+	}
 	root.AddCommand(newScanCommand(streams), newRulesCommand(streams), newRBACCommand(streams), newNetpolCommand(streams), newWebhookCommand(streams), newVersionCommand(streams))
 	return root
 }

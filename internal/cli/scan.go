@@ -62,12 +62,12 @@ or scored unless --include-system is given.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.live.enabled {
 				if len(args) > 0 {
-					return usageErr("--cluster scans the live cluster; do not also give paths")
+					return usageErr("--live scans the live cluster; do not also give paths")
 				}
 				return o.runCluster(cmd, streams)
 			}
 			if len(args) == 0 {
-				return usageErr("give files, directories or - to scan (for example: guardrail scan deploy/), or --cluster")
+				return usageErr("give files, directories or - to scan (for example: guardrail scan deploy/), or --live")
 			}
 			return o.run(cmd, args, streams)
 		},

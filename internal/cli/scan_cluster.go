@@ -16,7 +16,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 )
 
-// clusterOptions are the flags of `guardrail scan --cluster`, following
+// clusterOptions are the flags of `guardrail scan --live`, following
 // kubectl's conventions.
 type clusterOptions struct {
 	enabled        bool
@@ -33,11 +33,16 @@ type clusterOptions struct {
 
 func (o *scanOptions) addClusterFlags(f *pflag.FlagSet) {
 	o.live.addFlags(f)
-	f.BoolVar(&o.allowPartial, "allow-partial", false, "with --cluster: exit 0/1 by findings even when some kinds could not be read (the report still says PARTIAL)")
+	f.BoolVar(&o.allowPartial, "allow-partial", false, "with --live: exit 0/1 by findings even when some kinds could not be read (the report still says PARTIAL)")
 }
 
 func (c *clusterOptions) addFlags(f *pflag.FlagSet) {
-	f.BoolVar(&c.enabled, "cluster", false, "scan the live cluster of the current kubeconfig context instead of files")
+	f.BoolVar(&c.enabled, "live", false, "read the live cluster of the current kubeconfig context instead of files")
+	// --cluster was this switch's first name; kubectl's --cluster names a
+	// kubeconfig cluster, so it is kept one release as a deprecated alias
+	// and will then mean what it means to kubectl.
+	f.BoolVar(&c.enabled, "cluster", false, "deprecated: use --live")
+	_ = f.MarkHidden("cluster") // the warning is the root's (see deprecatedFlags), on stderr
 	f.StringVar(&c.kubeconfig, "kubeconfig", "", "kubeconfig file (default $KUBECONFIG or ~/.kube/config)")
 	f.StringVar(&c.context, "context", "", "kubeconfig context to use")
 	f.StringVarP(&c.namespace, "namespace", "n", "", "scan only this namespace (cluster-scoped kinds are still read)")
