@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"sync"
 	"time"
 
@@ -13,21 +14,21 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 )
 
 // clusterOptions are the flags of `guardrail scan --live`, following
 // kubectl's conventions.
 type clusterOptions struct {
-	enabled        bool
-	kubeconfig     string
-	context        string
+	enabled bool
+	// kube holds kubectl's connection flags (--kubeconfig, --context, --as,
+	// --as-group, --token, --server, --request-timeout, ...), from
+	// cli-runtime so they mean what they mean to kubectl.
+	kube           *genericclioptions.ConfigFlags
 	namespace      string
 	allNamespaces  bool
 	includeSecrets bool
 	pageSize       int64
 	timeout        time.Duration
-	requestTimeout time.Duration
 	qps            float32
 }
 
@@ -43,28 +44,40 @@ func (c *clusterOptions) addFlags(f *pflag.FlagSet) {
 	// and will then mean what it means to kubectl.
 	f.BoolVar(&c.enabled, "cluster", false, "deprecated: use --live")
 	_ = f.MarkHidden("cluster") // the warning is the root's (see deprecatedFlags), on stderr
-	f.StringVar(&c.kubeconfig, "kubeconfig", "", "kubeconfig file (default $KUBECONFIG or ~/.kube/config)")
-	f.StringVar(&c.context, "context", "", "kubeconfig context to use")
+	c.addKubeFlags(f)
 	f.StringVarP(&c.namespace, "namespace", "n", "", "scan only this namespace (cluster-scoped kinds are still read)")
 	f.BoolVarP(&c.allNamespaces, "all-namespaces", "A", false, "scan every namespace (the default)")
 	f.BoolVar(&c.includeSecrets, "include-secrets", false, "read Secret values (certificate and annotation checks on Secrets need them)")
 	f.Int64Var(&c.pageSize, "page-size", 500, "objects per list request")
 	f.DurationVar(&c.timeout, "timeout", 5*time.Minute, "give up on the cluster scan after this long")
-	f.DurationVar(&c.requestTimeout, "request-timeout", 30*time.Second, "give up on one API request (a page of a list) after this long; a server that stops answering gives a partial report")
 	f.Float32Var(&c.qps, "qps", 50, "client-side limit on API requests per second (burst is twice this)")
 }
 
-// restConfig loads the kubeconfig with client-go's loading rules.
+// addKubeFlags adds kubectl's connection flags. Two are left out: -n,
+// which each command defines for what it scopes, and --cluster, which is
+// the deprecated alias of --live for one more release. --request-timeout
+// defaults to 30 s: a scan must not wait forever for a wedged server.
+func (c *clusterOptions) addKubeFlags(f *pflag.FlagSet) {
+	c.kube = genericclioptions.NewConfigFlags(false)
+	c.kube.Namespace, c.kube.ClusterName = nil, nil
+	timeout := "30s"
+	c.kube.Timeout = &timeout
+	c.kube.AddFlags(f)
+}
+
+// restConfig loads the kubeconfig as kubectl does, with its flags.
 func (c *clusterOptions) restConfig() (*rest.Config, error) {
-	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	rules.ExplicitPath = c.kubeconfig
-	overrides := &clientcmd.ConfigOverrides{CurrentContext: c.context}
-	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides).ClientConfig()
+	if c.kube == nil {
+		c.kube = genericclioptions.NewConfigFlags(false)
+	}
+	cfg, err := c.kube.ToRESTConfig()
 	if err != nil {
 		return nil, fmt.Errorf("kubeconfig: %w", err)
 	}
 	cfg.QPS, cfg.Burst = c.qps, int(2*c.qps)
-	cfg.Timeout = c.requestTimeout
+	if cfg.QPS == 0 {
+		cfg.QPS, cfg.Burst = 50, 100
+	}
 	cfg.UserAgent = "guardrail/" + Version
 	return cfg, nil
 }

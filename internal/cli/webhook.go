@@ -92,8 +92,10 @@ Objects cannot except themselves with annotations unless
 	pf.StringVar(&o.scan.profile, "profile", "", "rule profile (default zero-trust)")
 	pf.StringVar(&o.scan.failOn, "fail-on", "", "lowest severity that is denied in enforce mode (default high)")
 	pf.StringVar(&o.scan.configPath, "config", "", "config file with exceptions and admission settings (as for scan)")
-	pf.StringVar(&o.scan.live.kubeconfig, "kubeconfig", "", "kubeconfig file (default $KUBECONFIG or ~/.kube/config)")
-	pf.StringVar(&o.scan.live.context, "context", "", "kubeconfig context to use")
+	o.scan.live.addKubeFlags(pf)
+	// The webhook's clients watch: no per-request timeout unless asked.
+	*o.scan.live.kube.Timeout = "0"
+	pf.Lookup("request-timeout").DefValue = "0"
 	f := cmd.Flags()
 	f.StringVar(&o.listen, "listen", ":8443", "address to serve HTTPS on")
 	f.StringVar(&o.caSecret, "ca-secret", "", "Secret in --service-namespace holding the CA the replicas share (default "+admission.DefaultCASecret+" in the cluster; with --url a CA of this process's own; none: always its own)")
