@@ -403,6 +403,10 @@ func (o *netpolOptions) diffModels(ctx context.Context, args []string, streams I
 	if err != nil {
 		return nil, nil, err
 	}
+	cidrs, err := o.podCIDRPrefixes(cni)
+	if err != nil {
+		return nil, nil, err
+	}
 	live, err := o.live.inventory(ctx, o.live.namespace, streams)
 	if err != nil {
 		return nil, nil, err
@@ -427,8 +431,10 @@ func (o *netpolOptions) diffModels(ctx context.Context, args []string, streams I
 		}
 	}
 	oldM, newM := netpol.FromInventory(live), netpol.FromInventory(inventory.New(merged))
-	oldM.SetCNI(cni)
-	newM.SetCNI(cni)
+	for _, m := range []*netpol.Model{oldM, newM} {
+		m.SetCNI(cni)
+		m.SetPodCIDRs(cidrs) // --pod-cidr was ignored against the live cluster
+	}
 	return oldM, newM, nil
 }
 

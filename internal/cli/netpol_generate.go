@@ -38,6 +38,11 @@ node traffic that pod selectors do not match).`,
 		Example: "  guardrail netpol generate -i examples/intents.yaml examples/shop > policies.yaml",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.live.enabled {
+				// It was accepted and ignored: say so instead of answering
+				// from the manifests alone.
+				return usageErr("netpol generate reads the workloads from manifests (PATH...); --live is not supported by generate")
+			}
 			if intentsFile == "" {
 				return usageErr("give the intents file with -i")
 			}

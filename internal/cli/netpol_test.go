@@ -354,3 +354,17 @@ func TestNetpolProfiles(t *testing.T) {
 		}
 	}
 }
+
+// TestNetpolLiveDrift: flags that were accepted and ignored now act or
+// refuse: netpol diff --live checks --pod-cidr as the manifest path does,
+// and netpol generate --live says it does not read the cluster.
+func TestNetpolLiveDrift(t *testing.T) {
+	code, _, errs := run(t, "", "netpol", "diff", "--live", "--kubeconfig", "/nonexistent", "--pod-cidr", "10.244.0.0/16", examples)
+	if code != ExitError || !strings.Contains(errs, "--pod-cidr needs a profile") {
+		t.Errorf("diff --live --pod-cidr without --cni: exit %d: %s", code, errs)
+	}
+	code, _, errs = run(t, "", "netpol", "generate", "--live", "-i", "x.yaml", examples)
+	if code != ExitError || !strings.Contains(errs, "--live is not supported by generate") {
+		t.Errorf("generate --live: exit %d: %s", code, errs)
+	}
+}
