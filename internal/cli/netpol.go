@@ -11,7 +11,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/guardrail-k8s/guardrail/pkg/inventory"
-	"github.com/guardrail-k8s/guardrail/pkg/manifest"
 	"github.com/guardrail-k8s/guardrail/pkg/netpol"
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
@@ -97,11 +96,9 @@ func (o *netpolOptions) load(ctx context.Context, paths []string, streams IO) (*
 }
 
 func loadModel(paths []string, streams IO) (*netpol.Model, error) {
-	res := manifest.NewLoader(manifest.WithStdin(streams.In)).Load(paths)
-	for _, p := range res.Problems {
-		if !p.Warning {
-			return nil, &exitError{code: ExitError, err: p}
-		}
+	res, err := loadManifests(streams, paths)
+	if err != nil {
+		return nil, err
 	}
 	return netpol.FromInventory(inventory.New(res.Objects)), nil
 }
@@ -411,11 +408,9 @@ func (o *netpolOptions) diffModels(ctx context.Context, args []string, streams I
 	if err != nil {
 		return nil, nil, err
 	}
-	res := manifest.NewLoader(manifest.WithStdin(streams.In)).Load(args)
-	for _, p := range res.Problems {
-		if !p.Warning {
-			return nil, nil, &exitError{code: ExitError, err: p}
-		}
+	res, err := loadManifests(streams, args)
+	if err != nil {
+		return nil, nil, err
 	}
 	key := func(ob *inventory.Object) string {
 		return ob.GroupKind().String() + "/" + ob.Namespace() + "/" + ob.Name()

@@ -6,7 +6,6 @@ import (
 
 	"github.com/guardrail-k8s/guardrail/pkg/intents"
 	"github.com/guardrail-k8s/guardrail/pkg/inventory"
-	"github.com/guardrail-k8s/guardrail/pkg/manifest"
 	"github.com/spf13/cobra"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -54,11 +53,9 @@ node traffic that pod selectors do not match).`,
 			if err != nil {
 				return &exitError{code: ExitError, err: err}
 			}
-			res := manifest.NewLoader(manifest.WithStdin(streams.In)).Load(args)
-			for _, p := range res.Problems {
-				if !p.Warning {
-					return &exitError{code: ExitError, err: p}
-				}
+			res, err := loadManifests(streams, args)
+			if err != nil {
+				return err
 			}
 			cni, err := o.profile()
 			if err != nil {

@@ -5,7 +5,6 @@ import (
 
 	"github.com/guardrail-k8s/guardrail/pkg/intents"
 	"github.com/guardrail-k8s/guardrail/pkg/inventory"
-	"github.com/guardrail-k8s/guardrail/pkg/manifest"
 	"github.com/spf13/cobra"
 )
 
@@ -35,11 +34,9 @@ then pass it to 'guardrail netpol generate -i'.`,
 			case len(args) == 0:
 				return usageErr("give manifests, or --from-cluster")
 			default:
-				res := manifest.NewLoader(manifest.WithStdin(streams.In)).Load(args)
-				for _, p := range res.Problems {
-					if !p.Warning {
-						return &exitError{code: ExitError, err: p}
-					}
+				res, err := loadManifests(streams, args)
+				if err != nil {
+					return err
 				}
 				inv = inventory.New(res.Objects)
 			}

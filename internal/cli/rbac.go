@@ -10,7 +10,6 @@ import (
 
 	"github.com/guardrail-k8s/guardrail/pkg/api"
 	"github.com/guardrail-k8s/guardrail/pkg/inventory"
-	"github.com/guardrail-k8s/guardrail/pkg/manifest"
 	"github.com/guardrail-k8s/guardrail/pkg/platform"
 	"github.com/guardrail-k8s/guardrail/pkg/rbac"
 	"github.com/guardrail-k8s/guardrail/pkg/rbac/bootstrap"
@@ -53,11 +52,9 @@ func (o *rbacOptions) policy(cmd *cobra.Command, streams IO) (*rbac.Policy, erro
 		return nil, usageErr("give -f FILES or --live (one of them)")
 	}
 	if len(o.files) > 0 {
-		res := manifest.NewLoader(manifest.WithStdin(streams.In)).Load(o.files)
-		for _, p := range res.Problems {
-			if !p.Warning {
-				return nil, &exitError{code: ExitError, err: p}
-			}
+		res, err := loadManifests(streams, o.files)
+		if err != nil {
+			return nil, err
 		}
 		return rbac.FromObjects(withBootstrapRoles(res.Objects, o.noBuiltin)), nil
 	}

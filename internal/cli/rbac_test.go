@@ -102,3 +102,16 @@ subjects: [{kind: ServiceAccount, name: x, namespace: a}]
 		t.Errorf("risks:\n%s\n-n a:\n%s", risksAll, risksA)
 	}
 }
+
+// TestManifestWarningsAreShown: rbac and netpol print the loader's
+// warnings on stderr, as scan and the live path do; they were dropped.
+func TestManifestWarningsAreShown(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "x.yaml")
+	os.WriteFile(f, []byte("a: 1\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: s, namespace: n}\n"), 0o644)
+	for _, args := range [][]string{{"rbac", "risks", "-f", f}, {"netpol", "matrix", f}} {
+		_, _, errs := run(t, "", args...)
+		if !strings.Contains(errs, "warning:") || !strings.Contains(errs, "not a Kubernetes object") {
+			t.Errorf("%v: stderr %q", args, errs)
+		}
+	}
+}
