@@ -184,7 +184,7 @@ func (o *scanOptions) run(cmd *cobra.Command, paths []string, streams IO) error 
 	if err != nil {
 		return err
 	}
-	tuneMemory(paths, streams.Getenv)
+	defer tuneMemory(paths, streams.Getenv)()
 	// Objects are evaluated as they are decoded and then slimmed, so a scan
 	// never holds every full object at once; cross-object rules run at the end.
 	stream := engine.New(opts...).NewStream(engine.WithSlimming())
