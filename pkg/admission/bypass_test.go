@@ -388,3 +388,29 @@ func TestNothingLostAcrossARestart(t *testing.T) {
 		t.Errorf("stats %v", stats)
 	}
 }
+
+// TestConfigurationsTheAPIServerAccepts: every shape of configuration the
+// webhook writes is accepted by the real API server (selectors and CEL
+// match conditions are validated there): no exemptions at all, default
+// enforce with patterns and namespace names, cluster enforce.
+func TestConfigurationsTheAPIServerAccepts(t *testing.T) {
+	tc := testcluster.Shared(t)
+	client, _ := tc.Client()
+	rs, _, _ := rules.Select("zero-trust", nil, nil)
+	ctx := context.Background()
+	for i, o := range []admission.InstallOptions{
+		{URL: "https://127.0.0.1:1", ExcludeNamespaces: []string{}},
+		{URL: "https://127.0.0.1:1", Policy: admission.Policy{Default: admission.Enforce, Cluster: admission.Enforce,
+			Namespaces: []admission.NamespaceMode{{Pattern: "dev-*", Mode: admission.Warn}}}, Namespaces: []string{"dev-a", "prod", "kube-system"}},
+		{URL: "https://127.0.0.1:1", Policy: admission.Policy{Default: admission.Warn, Namespaces: []admission.NamespaceMode{{Pattern: "prod-*", Mode: admission.Enforce}}},
+			Namespaces: []string{"prod-a", "dev"}},
+		{ServiceNamespace: "guardrail", ServiceName: "guardrail-webhook", Policy: admission.Policy{Default: admission.Audit}},
+	} {
+		conf := admission.Configuration(rs, o)
+		conf.Name = fmt.Sprintf("guardrail-shape-%d", i)
+		// Dry-run: validated, not installed, so no request goes to it.
+		if _, err := client.AdmissionregistrationV1().ValidatingWebhookConfigurations().Create(ctx, conf, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}); err != nil {
+			t.Errorf("shape %d: %v", i, err)
+		}
+	}
+}

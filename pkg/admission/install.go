@@ -177,7 +177,7 @@ func Configuration(rs []*rules.Rule, o InstallOptions) *admissionregv1.Validatin
 	hook := func(name string, h Hook, failClosed bool, sel ...metav1.LabelSelectorRequirement) admissionregv1.ValidatingWebhook {
 		return admissionregv1.ValidatingWebhook{
 			Name: name, ClientConfig: client(h), Rules: namespaced, FailurePolicy: policy(failClosed), MatchPolicy: &equivalent,
-			NamespaceSelector: &metav1.LabelSelector{MatchExpressions: sel},
+			NamespaceSelector: &metav1.LabelSelector{MatchExpressions: nonEmpty(sel)},
 			SideEffects:       &none, TimeoutSeconds: &o.TimeoutSeconds, AdmissionReviewVersions: []string{"v1"},
 			// Nodes updating their own objects are noise for these rules.
 			MatchConditions: []admissionregv1.MatchCondition{notANode},
@@ -270,4 +270,17 @@ func BaseURL(u string) string {
 		u = strings.TrimSuffix(u, h.Path())
 	}
 	return strings.TrimSuffix(u, PathPrefix)
+}
+
+// nonEmpty drops In and NotIn requirements without values (no namespace
+// exempt): the API server refuses them.
+func nonEmpty(reqs []metav1.LabelSelectorRequirement) []metav1.LabelSelectorRequirement {
+	var out []metav1.LabelSelectorRequirement
+	for _, r := range reqs {
+		if (r.Operator == metav1.LabelSelectorOpIn || r.Operator == metav1.LabelSelectorOpNotIn) && len(r.Values) == 0 {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
 }
