@@ -118,22 +118,7 @@ func TestPatternEnforcedNamespacesFailClosed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	addr := ln.Addr().String()
-	ln.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
-	go func() {
-		var out, errb strings.Builder
-		done <- ExecuteContext(ctx, []string{"webhook", "--listen", addr, "--url", "https://" + addr, "--kubeconfig", tc.Kubeconfig,
-			"--namespace-mode", "prod-*=enforce"}, IO{In: strings.NewReader(""), Out: &out, Err: &errb, Getenv: func(string) string { return "" }})
-	}()
-	defer func() {
-		cancel()
-		<-done
-		client.AdmissionregistrationV1().ValidatingWebhookConfigurations().Delete(context.Background(), "guardrail", metav1.DeleteOptions{})
-	}()
-	waitForWebhook(t, tc)
+	runWebhook(t, tc, "--namespace-mode", "prod-*=enforce")
 	bg := context.Background()
 	for _, ns := range []string{"prod-pay", "dev-x"} {
 		if _, err := client.CoreV1().Namespaces().Create(bg, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
@@ -168,4 +153,31 @@ func TestPatternEnforcedNamespacesFailClosed(t *testing.T) {
 		!strings.Contains(open, "Ignore") || !strings.Contains(open, "prod-pay") {
 		t.Errorf("hooks after the namespaces came:\n%s", got)
 	}
+}
+
+// runWebhook runs `guardrail webhook` in this process against tc, out of
+// the cluster on a free loopback port, until the test ends, and waits for
+// its configuration. It removes the configuration afterwards.
+func runWebhook(t *testing.T, tc *testcluster.Cluster, args ...string) (addr string) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr = ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		var out, errb strings.Builder
+		done <- ExecuteContext(ctx, append([]string{"webhook", "--listen", addr, "--url", "https://" + addr, "--kubeconfig", tc.Kubeconfig}, args...),
+			IO{In: strings.NewReader(""), Out: &out, Err: &errb, Getenv: func(string) string { return "" }})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("webhook exited %d", code)
+		}
+		if client, err := tc.Client(); err == nil {
+			client.AdmissionregistrationV1().ValidatingWebhookConfigurations().Delete(context.Background(), "guardrail", metav1.DeleteOptions{})
+		}
+	})
+	waitForWebhook(t, tc)
+	return addr
 }

@@ -45,17 +45,7 @@ func TestSARIFValidAgainstOfficialSchema(t *testing.T) {
 	if err := report.Formats["sarif"](report.Options{ShowSuppressed: true, Version: "test"}).Print(&buf, res); err != nil {
 		t.Fatal(err)
 	}
-	result, err := gojsonschema.Validate(gojsonschema.NewStringLoader(officialSARIFSchema(t)), gojsonschema.NewBytesLoader(buf.Bytes()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range result.Errors() {
-		t.Errorf("SARIF schema: %s", e)
-	}
-	parsed, err := sarif.FromBytes(buf.Bytes())
-	if err != nil {
-		t.Fatal(err)
-	}
+	parsed := validSARIF(t, buf.Bytes())
 	if n := len(parsed.Runs[0].Results); n != len(res.Findings)+len(res.Suppressed) {
 		t.Errorf("%d results, want %d", n, len(res.Findings)+len(res.Suppressed))
 	}
@@ -76,17 +66,7 @@ func TestSARIFCarriesInputProblems(t *testing.T) {
 	if err := report.Formats["sarif"](report.Options{Version: "test"}).Print(&buf, res); err != nil {
 		t.Fatal(err)
 	}
-	result, err := gojsonschema.Validate(gojsonschema.NewStringLoader(officialSARIFSchema(t)), gojsonschema.NewBytesLoader(buf.Bytes()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range result.Errors() {
-		t.Errorf("SARIF schema: %s", e)
-	}
-	parsed, err := sarif.FromBytes(buf.Bytes())
-	if err != nil {
-		t.Fatal(err)
-	}
+	parsed := validSARIF(t, buf.Bytes())
 	inv := parsed.Runs[0].Invocations
 	if len(inv) != 1 || inv[0].ExecutionSuccessful == nil || *inv[0].ExecutionSuccessful || len(inv[0].ToolExecutionNotifications) != 2 {
 		t.Fatalf("invocations %s", buf.String())
@@ -95,4 +75,22 @@ func TestSARIFCarriesInputProblems(t *testing.T) {
 	if n.Locations[0].PhysicalLocation.ArtifactLocation.URI == nil || !strings.HasSuffix(*n.Locations[0].PhysicalLocation.ArtifactLocation.URI, "no-such-file.yaml") {
 		t.Errorf("notification location %s", buf.String())
 	}
+}
+
+// validSARIF validates a log against the OASIS SARIF 2.1.0 schema and
+// parses it.
+func validSARIF(t *testing.T, log []byte) *sarif.Report {
+	t.Helper()
+	result, err := gojsonschema.Validate(gojsonschema.NewStringLoader(officialSARIFSchema(t)), gojsonschema.NewBytesLoader(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range result.Errors() {
+		t.Errorf("SARIF schema: %s", e)
+	}
+	parsed, err := sarif.FromBytes(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return parsed
 }
