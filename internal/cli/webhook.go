@@ -276,36 +276,22 @@ func hostname() string {
 
 // followCAFile publishes the CA file's bundle whenever it changes.
 func followCAFile(ctx context.Context, path string, last []byte, pub *publisher, log *slog.Logger) {
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, time.Minute, func() {
 		b, err := os.ReadFile(path)
 		if err != nil || string(b) == string(last) {
-			continue
+			return
 		}
 		if err := pub.bundle(ctx, b); err != nil {
 			log.Error("publishing the CA bundle failed", "err", err)
-			continue
+			return
 		}
 		last = b
-	}
+	})
 }
 
 // rotateOwnCA rotates a CA of this process's own before it expires.
 func rotateOwnCA(ctx context.Context, certs *admission.CertAuthority, pub *publisher, log *slog.Logger) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, time.Hour, func() {
 		if rotated, err := certs.RotateIfExpiring(); err != nil {
 			log.Error("certificate rotation failed", "err", err)
 		} else if rotated {
@@ -313,6 +299,20 @@ func rotateOwnCA(ctx context.Context, certs *admission.CertAuthority, pub *publi
 				log.Error("publishing the rotated CA bundle failed", "err", err)
 			}
 			log.Info("rotated the serving certificate")
+		}
+	})
+}
+
+// every calls fn each period until ctx is done.
+func every(ctx context.Context, period time.Duration, fn func()) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			fn()
 		}
 	}
 }
