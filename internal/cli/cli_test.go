@@ -223,3 +223,29 @@ func TestClusterFlagIsADeprecatedAliasOfLive(t *testing.T) {
 		t.Errorf("--live warns: %s", errs)
 	}
 }
+
+// TestCompletionCompletesValues: shell completion offers the values of
+// --profile, -o, --fail-on and --default-mode, and rule IDs for rules
+// explain.
+func TestCompletionCompletesValues(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"__complete", "scan", "--profile", ""}, []string{"zero-trust", "pss-restricted"}},
+		{[]string{"__complete", "scan", "-o", ""}, []string{"sarif", "junit"}},
+		{[]string{"__complete", "scan", "--fail-on", ""}, []string{"critical", "none"}},
+		{[]string{"__complete", "webhook", "--default-mode", ""}, []string{"enforce", "audit"}},
+		{[]string{"__complete", "rules", "explain", "pss-pri"}, []string{"pss-privileged"}},
+	} {
+		_, out, _ := run(t, "", tc.args...)
+		for _, w := range tc.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("%v: %q lacks %s", tc.args, out, w)
+			}
+		}
+		if strings.Contains(tc.args[2], "explain") && strings.Contains(out, "apiserver-") {
+			t.Errorf("rule IDs are not filtered by prefix: %s", out)
+		}
+	}
+}
