@@ -7,10 +7,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/guardrail-k8s/guardrail/internal/version"
 	"io"
 	"os"
 
+	"github.com/guardrail-k8s/guardrail/internal/version"
 	"github.com/spf13/cobra"
 )
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"sync"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/guardrail-k8s/guardrail/pkg/inventory"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/rest"
 )
 

@@ -1,15 +1,15 @@
 package admission
 
 import (
-	"github.com/guardrail-k8s/guardrail/pkg/cluster"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"slices"
 	"sort"
 	"strings"
 
+	"github.com/guardrail-k8s/guardrail/pkg/cluster"
 	"github.com/guardrail-k8s/guardrail/pkg/rules"
 	admissionregv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // InstallOptions describe where the webhook runs and what it may skip.

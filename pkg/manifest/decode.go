@@ -3,15 +3,14 @@ package manifest
 import (
 	"errors"
 	"fmt"
-	"github.com/guardrail-k8s/guardrail/pkg/secrets"
+	"reflect"
 	"strings"
 	"unicode/utf8"
-
-	"reflect"
 
 	"github.com/guardrail-k8s/guardrail/pkg/api"
 	"github.com/guardrail-k8s/guardrail/pkg/fieldpath"
 	"github.com/guardrail-k8s/guardrail/pkg/inventory"
+	"github.com/guardrail-k8s/guardrail/pkg/secrets"
 	yaml "go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"

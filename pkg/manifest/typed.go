@@ -3,7 +3,6 @@ package manifest
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/guardrail-k8s/guardrail/pkg/secrets"
 	"math"
 	"reflect"
 	"sort"
@@ -11,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"unique"
+
+	"github.com/guardrail-k8s/guardrail/pkg/secrets"
 )
 
 // typedDecoder fills typed k8s.io/api objects from generic values with the

@@ -2,11 +2,11 @@ package rules
 
 import (
 	"fmt"
-	"github.com/guardrail-k8s/guardrail/pkg/api"
 	"path"
 	"sort"
 	"strings"
 
+	"github.com/guardrail-k8s/guardrail/pkg/api"
 	psaapi "k8s.io/pod-security-admission/api"
 )
 
