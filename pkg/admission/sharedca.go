@@ -54,7 +54,10 @@ type SharedCA struct {
 	// Propagation is how long the leader waits between publishing a new
 	// bundle and serving from the new CA (default 10s).
 	Propagation time.Duration
-	Log         *slog.Logger
+	// LeaseDuration, RenewDeadline and RetryPeriod are the Lease's timings
+	// (defaults 30 s, 20 s, 5 s, as for controllers).
+	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
+	Log                                       *slog.Logger
 
 	ca *CertAuthority
 	rv string
@@ -69,6 +72,9 @@ func (s *SharedCA) defaults() {
 	}
 	if s.Propagation <= 0 {
 		s.Propagation = 10 * time.Second
+	}
+	if s.LeaseDuration <= 0 {
+		s.LeaseDuration, s.RenewDeadline, s.RetryPeriod = 30*time.Second, 20*time.Second, 5*time.Second
 	}
 	if s.Log == nil {
 		s.Log = slog.New(slog.DiscardHandler)
@@ -139,7 +145,7 @@ func (s *SharedCA) Run(ctx context.Context) {
 		Client: s.Client.CoordinationV1(), LockConfig: resourcelock.ResourceLockConfig{Identity: s.Identity}}
 	for ctx.Err() == nil {
 		leaderelection.RunOrDie(ctx, leaderelection.LeaderElectionConfig{
-			Lock: lock, ReleaseOnCancel: true, LeaseDuration: 30 * time.Second, RenewDeadline: 20 * time.Second, RetryPeriod: 5 * time.Second,
+			Lock: lock, ReleaseOnCancel: true, LeaseDuration: s.LeaseDuration, RenewDeadline: s.RenewDeadline, RetryPeriod: s.RetryPeriod,
 			Callbacks: leaderelection.LeaderCallbacks{
 				OnStartedLeading: func(ctx context.Context) { s.lead(ctx) },
 				OnStoppedLeading: func() {},

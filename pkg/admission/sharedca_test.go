@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"fmt"
 	"net"
 	"strings"
 	"sync"
@@ -153,4 +154,55 @@ func handlerForTest(t *testing.T) testHandler {
 	s.PSSLevel = prof.PSSLevel
 	return testHandler{&admission.Handler{Engine: admission.NewEngine(engine.WithRules(admission.AdmissionRules(rs)), engine.WithSettings(s)),
 		Policy: admission.Policy{Default: admission.Enforce}, FailOn: api.SeverityHigh}, rs}
+}
+
+// TestLeaseDrivenRotation: two replicas run; the one holding the Lease
+// rotates the CA when a third of its validity is left (3 s here), and the
+// other follows the Secret, so both keep serving certificates the
+// published bundle verifies.
+func TestLeaseDrivenRotation(t *testing.T) {
+	tc := testcluster.Shared(t)
+	cfg, _ := tc.RESTConfig()
+	client := kubernetes.NewForConfigOrDie(cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	const ns = "door-lease"
+	if _, err := client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var published []byte
+	publish := func(_ context.Context, b []byte) error { mu.Lock(); published = b; mu.Unlock(); return nil }
+	var cas []*admission.CertAuthority
+	for i := 0; i < 2; i++ {
+		r := &admission.SharedCA{Client: client, Namespace: ns, Name: "rotating-ca", Identity: fmt.Sprintf("replica-%d", i), Hosts: []string{"127.0.0.1"},
+			Publish: publish, Validity: 3 * time.Second, PollInterval: 100 * time.Millisecond, Propagation: 50 * time.Millisecond,
+			LeaseDuration: 2 * time.Second, RenewDeadline: 1500 * time.Millisecond, RetryPeriod: 200 * time.Millisecond}
+		ca, err := r.Load(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cas = append(cas, ca)
+		go r.Run(ctx)
+	}
+	first := string(cas[0].Bundle())
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		mu.Lock()
+		b := published
+		mu.Unlock()
+		if b != nil && string(b) != first && string(cas[0].Bundle()) == string(b) && string(cas[1].Bundle()) == string(b) {
+			pool := x509.NewCertPool()
+			pool.AppendCertsFromPEM(b)
+			for i, ca := range cas {
+				c, _ := ca.GetCertificate(&tls.ClientHelloInfo{})
+				if _, err := c.Leaf.Verify(x509.VerifyOptions{Roots: pool}); err != nil {
+					t.Fatalf("replica %d after the leader's rotation: %v", i, err)
+				}
+			}
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("no replica rotated the CA under the Lease, or the other did not follow")
 }
