@@ -18,9 +18,6 @@ const (
 	Audit Mode = "audit"
 )
 
-// Modes lists the valid modes, strictest first.
-var Modes = []Mode{Enforce, Warn, Audit}
-
 // ModeLabel is the namespace label that selects a namespace's mode.
 const ModeLabel = "guardrail.dev/mode"
 

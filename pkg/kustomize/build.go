@@ -4,7 +4,6 @@
 package kustomize
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -151,6 +150,3 @@ func remote(s string) bool {
 	return strings.Contains(s, "://") || strings.HasPrefix(s, "git@") || strings.HasPrefix(s, "github.com/") ||
 		strings.HasPrefix(s, "gitlab.com/") || strings.HasPrefix(s, "bitbucket.org/") || strings.Contains(s, "?ref=")
 }
-
-// ErrComponent is returned for a Component built alone.
-var ErrComponent = errors.New("a kustomize Component is an input of other kustomizations and is not scanned alone")
