@@ -264,14 +264,11 @@ func TestNetpolMatrixFromCluster(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	var es []edge
-	if err := json.Unmarshal([]byte(out), &es); err != nil {
-		t.Fatal(err)
-	}
+	es := matrixEdges(t, out)
 	var toAPI []string
 	for _, e := range es {
-		if e.Dst == ns+"/Deployment/api" && e.Src != e.Dst && strings.HasPrefix(e.Src, ns+"/") {
-			toAPI = append(toAPI, e.Src)
+		if e.To == ns+"/Deployment/api" && e.From != e.To && strings.HasPrefix(e.From, ns+"/") {
+			toAPI = append(toAPI, e.From)
 		}
 	}
 	if strings.Join(toAPI, ",") != ns+"/Deployment/web" {
@@ -363,7 +360,7 @@ spec:
 		t.Fatal(err)
 	}
 	code, out, stderr := run(t, "", "netpol", "diff", "--live", "--kubeconfig", tc.Kubeconfig, change, "--fail-on-added")
-	want := "+ netpol-diff/Deployment/batch -> netpol-diff/Deployment/api 8080/TCP (allow)\n" +
+	want := "+ netpol-diff/Deployment/batch -> netpol-diff/Deployment/api 8080/TCP allow (was deny)\n" +
 		"    because egress: no policy isolates it; ingress: allowed by netpol-diff/api ingress[0] (allow)\n" +
 		"1 connections added, 0 removed\n"
 	if code != 1 || out != want {
@@ -427,7 +424,7 @@ func TestNetpolPodAddressesFromCluster(t *testing.T) {
 		{"calico", "inside", ": allow"},
 		{"calico", "outside", ": deny"},
 		{"cilium", "inside", ": deny"},
-		{"", "inside", ": depends on the CNI"},
+		{"", "inside", ": depends"},
 	} {
 		args := []string{"netpol", "explain", "--live", "--kubeconfig", tc.Kubeconfig, "-n", ns, ns + "/Deployment/" + tt.src, ns + "/Deployment/db", "5432"}
 		if tt.cni != "" {

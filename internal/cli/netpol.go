@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
-	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/guardrail-k8s/guardrail/pkg/cluster"
 	"github.com/guardrail-k8s/guardrail/pkg/inventory"
 	"github.com/guardrail-k8s/guardrail/pkg/netpol"
 	"github.com/spf13/cobra"
@@ -17,10 +17,14 @@ import (
 )
 
 type netpolOptions struct {
-	output   string
-	cni      string
-	podCIDRs []string
-	live     clusterOptions
+	output         string
+	cni            string
+	podCIDRs       []string
+	nodeCIDRs      []string
+	peers          []string
+	noDefaultPeers bool
+	includeSelf    bool
+	live           clusterOptions
 }
 
 func newNetpolCommand(streams IO) *cobra.Command {
@@ -33,6 +37,10 @@ func newNetpolCommand(streams IO) *cobra.Command {
 	pf.StringVarP(&o.output, "output", "o", "table", "output: table, json, dot or mermaid (matrix)")
 	pf.StringVar(&o.cni, "cni", "", "CNI profile that settles the cases the specification leaves open: "+strings.Join(netpol.ProfileNames(), ", ")+" (default: report them as depends)")
 	pf.StringSliceVar(&o.podCIDRs, "pod-cidr", nil, "the cluster's pod CIDRs (with --cni calico): ipBlocks holding a whole pod CIDR match workload templates, ipBlocks outside every pod CIDR do not")
+	pf.StringSliceVar(&o.peers, "peer", nil, "add an abstract peer as source and destination: cidr:PREFIX, namespace:{key=value,...}, internet6 (repeatable)")
+	pf.BoolVar(&o.noDefaultPeers, "no-default-peers", false, "leave out the default peers: internet, nodes and namespace:* (any namespace not in the input)")
+	pf.StringSliceVar(&o.nodeCIDRs, "node-cidr", nil, "the nodes' addresses, for the nodes peer (with --live they are read from the Node objects)")
+	pf.BoolVar(&o.includeSelf, "include-self", false, "list a workload's connections to itself (always allowed)")
 	// --live: matrix and explain read the live cluster; diff compares it with it after NEW.
 	o.live.addFlags(pf)
 	cmd.AddCommand(o.matrix(streams), o.explain(streams), o.diff(streams), o.generate(streams), o.intents(streams), o.profiles(streams))
@@ -51,11 +59,71 @@ func (o *netpolOptions) model(ctx context.Context, paths []string, streams IO) (
 		return nil, err
 	}
 	m, err := o.load(ctx, paths, streams)
-	if err == nil {
-		m.SetCNI(cni)
-		m.SetPodCIDRs(cidrs)
+	if err != nil {
+		return nil, err
 	}
-	return m, err
+	return m, o.configure(m, cni, cidrs)
+}
+
+// configure applies the plugin profile, pod CIDRs, peers and node
+// addresses to a model.
+func (o *netpolOptions) configure(m *netpol.Model, cni *netpol.CNI, cidrs []netip.Prefix) error {
+	m.SetCNI(cni)
+	m.SetPodCIDRs(cidrs)
+	var peers []*netpol.Peer
+	if !o.noDefaultPeers {
+		peers = netpol.DefaultPeers()
+		if hasIPv6Block(m) {
+			p, _ := netpol.ParsePeer(netpol.PeerNameInternet6)
+			peers = append(peers, p)
+		}
+	}
+	for _, s := range o.peers {
+		p, err := netpol.ParsePeer(s)
+		if err != nil {
+			return usageErr("--peer: %v", err)
+		}
+		peers = append(peers, p)
+	}
+	m.SetPeers(peers)
+	if len(o.nodeCIDRs) > 0 {
+		var nodes []netip.Prefix
+		for _, c := range o.nodeCIDRs {
+			p, err := netip.ParsePrefix(strings.TrimSpace(c))
+			if err != nil {
+				a, aerr := netip.ParseAddr(strings.TrimSpace(c))
+				if aerr != nil {
+					return usageErr("--node-cidr %q: %v (write 192.168.1.0/24 or 192.168.1.10)", c, err)
+				}
+				p = netip.PrefixFrom(a, a.BitLen())
+			}
+			nodes = append(nodes, p)
+		}
+		m.SetNodeAddresses(nodes)
+	}
+	return nil
+}
+
+// hasIPv6Block reports whether a policy names an IPv6 ipBlock: then the
+// IPv6 internet is a default peer too.
+func hasIPv6Block(m *netpol.Model) bool {
+	for _, np := range m.Policies {
+		for _, r := range np.Spec.Ingress {
+			for _, p := range r.From {
+				if p.IPBlock != nil && strings.Contains(p.IPBlock.CIDR, ":") {
+					return true
+				}
+			}
+		}
+		for _, r := range np.Spec.Egress {
+			for _, p := range r.To {
+				if p.IPBlock != nil && strings.Contains(p.IPBlock.CIDR, ":") {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // podCIDRPrefixes parses --pod-cidr, which only means something when the
@@ -83,7 +151,11 @@ func (o *netpolOptions) load(ctx context.Context, paths []string, streams IO) (*
 		if len(paths) == 0 {
 			return nil, usageErr("give manifests, or --live")
 		}
-		return loadModel(paths, streams)
+		objs, err := o.loadObjects(paths, streams)
+		if err != nil {
+			return nil, err
+		}
+		return netpol.FromInventory(inventory.New(objs)), nil
 	}
 	if len(paths) > 0 {
 		return nil, usageErr("give manifests or --live, not both")
@@ -95,52 +167,23 @@ func (o *netpolOptions) load(ctx context.Context, paths []string, streams IO) (*
 	return netpol.FromInventory(inv), nil
 }
 
-func loadModel(paths []string, streams IO) (*netpol.Model, error) {
+// loadObjects reads manifests and puts namespaced objects that name no
+// namespace into -n (default "default"), as kubectl apply would.
+func (o *netpolOptions) loadObjects(paths []string, streams IO) ([]*inventory.Object, error) {
 	res, err := loadManifests(streams, paths)
 	if err != nil {
 		return nil, err
 	}
-	return netpol.FromInventory(inventory.New(res.Objects)), nil
+	inventory.DefaultNamespace(res.Objects, o.defaultNamespace(), cluster.Namespaced)
+	return res.Objects, nil
 }
 
-// edge is one allowed (or CNI-dependent) connection between workloads.
-type edge struct {
-	Src, Dst string
-	Port     int32
-	Protocol corev1.Protocol
-	Verdict  string
-}
-
-// edges lists every workload pair of every class pair: workloads that
-// policies treat alike share a class, and each of them is a row.
-func edges(m *netpol.Model) []edge {
-	var out []edge
-	for _, c := range m.Matrix() {
-		for _, pv := range c.Ports {
-			for _, s := range c.Src.Pods {
-				for _, d := range c.Dst.Pods {
-					v := pv.Verdict
-					if s == d {
-						v = netpol.Allow // a pod reaches itself
-					}
-					if v != netpol.Deny {
-						out = append(out, edge{Src: s.ID(), Dst: d.ID(), Port: pv.Port, Protocol: pv.Protocol, Verdict: v.String()})
-					}
-				}
-			}
-		}
+// defaultNamespace is -n, or "default" as kubectl's.
+func (o *netpolOptions) defaultNamespace() string {
+	if o.live.namespace != "" {
+		return o.live.namespace
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Src != b.Src {
-			return a.Src < b.Src
-		}
-		if a.Dst != b.Dst {
-			return a.Dst < b.Dst
-		}
-		return a.Port < b.Port
-	})
-	return out
+	return "default"
 }
 
 func (o *netpolOptions) matrix(streams IO) *cobra.Command {
@@ -153,35 +196,37 @@ func (o *netpolOptions) matrix(streams IO) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			es := edges(m)
+			rep := m.NewMatrixReport(netpol.EdgeOptions{IncludeSelf: o.includeSelf})
 			switch o.output {
 			case "json":
-				return writeJSON(streams.Out, es)
+				return writeJSON(streams.Out, rep)
+			case "yaml":
+				return writeYAML(streams.Out, rep)
 			case "dot", "mermaid":
-				return writeEdgeGraph(streams.Out, o.output, es)
+				return writeEdgeGraph(streams.Out, o.output, rep.Connections)
 			case "table":
 				tw := tabwriter.NewWriter(streams.Out, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "FROM\tTO\tPORT\tVERDICT")
-				for _, e := range es {
-					fmt.Fprintf(tw, "%s\t%s\t%d/%s\t%s\n", e.Src, e.Dst, e.Port, e.Protocol, e.Verdict)
+				for _, e := range rep.Connections {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.From, e.To, e.PortString(), e.Verdict)
 				}
 				return tw.Flush()
 			}
-			return usageErr("netpol matrix -o %q: use table, json, dot or mermaid", o.output)
+			return usageErr("netpol matrix -o %q: use table, json, yaml, dot or mermaid", o.output)
 		},
 	}
 }
 
-func writeEdgeGraph(w io.Writer, format string, es []edge) error {
+func writeEdgeGraph(w io.Writer, format string, es []netpol.Edge) error {
 	ew := &errWriter{w: w}
 	if format == "dot" {
 		ew.printf("digraph netpol {\n  rankdir=LR;\n")
 		for _, e := range es {
 			style := ""
-			if e.Verdict != netpol.Allow.String() {
+			if e.Verdict != netpol.Allow {
 				style = ", style=dashed"
 			}
-			ew.printf("  %q -> %q [label=\"%d/%s\"%s];\n", e.Src, e.Dst, e.Port, e.Protocol, style)
+			ew.printf("  %q -> %q [label=%q%s];\n", e.From, e.To, e.PortString(), style)
 		}
 		ew.printf("}\n")
 		return ew.err
@@ -190,10 +235,10 @@ func writeEdgeGraph(w io.Writer, format string, es []edge) error {
 	ew.printf("graph LR\n")
 	for _, e := range es {
 		arrow := "-->"
-		if e.Verdict != netpol.Allow.String() {
+		if e.Verdict != netpol.Allow {
 			arrow = "-.->"
 		}
-		ew.printf("  %s[%q] %s|%d/%s| %s[%q]\n", id(e.Src), e.Src, arrow, e.Port, e.Protocol, id(e.Dst), e.Dst)
+		ew.printf("  %s[%q] %s|%s| %s[%q]\n", id(e.From), e.From, arrow, e.PortString(), id(e.To), e.To)
 	}
 	return ew.err
 }
@@ -217,25 +262,37 @@ whether the CNI checks policies before or after the Service translation (--cni s
 			if err != nil {
 				return err
 			}
-			src := findPod(m, args[0])
-			dst, svc := findPod(m, args[1]), m.Service(args[1])
-			if src == nil || (dst == nil && svc == nil) {
-				return usageErr("unknown workload %q or %q: use NAMESPACE/KIND/NAME as `netpol matrix` prints it (NAMESPACE/Service/NAME for a Service)", args[0], args[1])
+			src, err := findEndpoint(m, args[0], "SRC")
+			if err != nil {
+				return err
+			}
+			dst, svc := m.Pod(args[1]), m.Service(args[1])
+			if dst == nil && svc == nil {
+				if dst, err = findEndpoint(m, args[1], "DST"); err != nil {
+					return err
+				}
 			}
 			portStr, proto, _ := strings.Cut(args[2], "/")
 			port, err := strconv.Atoi(portStr)
-			if err != nil {
-				return usageErr("port %q: give a number", args[2])
+			if err != nil || port < 1 || port > 65535 {
+				return usageErr("port %q: give a number 1-65535, optionally /TCP, /UDP or /SCTP", args[2])
 			}
 			protocol := corev1.Protocol(strings.ToUpper(proto))
+			if protocol == "" {
+				protocol = corev1.ProtocolTCP
+			}
 			ew := &errWriter{w: streams.Out}
 			if svc != nil {
 				se, err := m.CheckService(src, svc, int32(port), protocol)
 				if err != nil {
 					return usageErr("%v", err)
 				}
-				if o.output == "json" {
-					return writeJSON(streams.Out, se)
+				rep := netpol.ServiceExplainReport{SchemaVersion: netpol.SchemaVersion, From: src.ID(), To: svc.ID(), Port: int32(port), Protocol: protocol, ServiceExplanation: se}
+				switch o.output {
+				case "json":
+					return writeJSON(streams.Out, rep)
+				case "yaml":
+					return writeYAML(streams.Out, rep)
 				}
 				ew.printf("%s -> %s %s: %s\n", src.ID(), svc.ID(), args[2], se.Verdict)
 				for _, b := range se.Backends {
@@ -248,8 +305,12 @@ whether the CNI checks policies before or after the Service translation (--cni s
 				return ew.err
 			}
 			e := m.Check(netpol.Connection{Src: src, Dst: dst, Port: int32(port), Protocol: protocol})
-			if o.output == "json" {
-				return writeJSON(streams.Out, e)
+			rep := netpol.ExplainReport{SchemaVersion: netpol.SchemaVersion, From: src.ID(), To: dst.ID(), Port: int32(port), Protocol: protocol, Explanation: e}
+			switch o.output {
+			case "json":
+				return writeJSON(streams.Out, rep)
+			case "yaml":
+				return writeYAML(streams.Out, rep)
 			}
 			ew.printf("%s -> %s %s: %s\n", src.ID(), dst.ID(), args[2], e.Verdict)
 			printSides(ew, "  ", src, dst, e)
@@ -260,14 +321,49 @@ whether the CNI checks policies before or after the Service translation (--cni s
 	return cmd
 }
 
-func findPod(m *netpol.Model, id string) *netpol.Pod { return m.Pod(id) }
+// findEndpoint resolves SRC or DST: a workload as `netpol matrix` names
+// it, or a peer (internet, nodes, namespace:*, namespace:{k=v}, cidr:...).
+func findEndpoint(m *netpol.Model, id, which string) (*netpol.Pod, error) {
+	if p := m.Pod(id); p != nil {
+		return p, nil
+	}
+	if p := m.Peer(id); p != nil {
+		return p, nil
+	}
+	hint := "use NAMESPACE/KIND/NAME as `netpol matrix` prints it"
+	if which == "DST" {
+		hint += " (NAMESPACE/Service/NAME for a Service)"
+	}
+	hint += ", or a peer: internet, internet6, nodes, namespace:*, namespace:{key=value}, cidr:PREFIX"
+	if near := nearestWorkloads(m, id); len(near) > 0 {
+		hint += "; did you mean " + strings.Join(near, " or ") + "?"
+	}
+	return nil, usageErr("%s %q is not a workload of the input: %s", which, id, hint)
+}
+
+// nearestWorkloads lists workloads whose name part equals id's last part.
+func nearestWorkloads(m *netpol.Model, id string) []string {
+	last := id[strings.LastIndexByte(id, '/')+1:]
+	var out []string
+	for _, p := range m.Pods {
+		if strings.HasSuffix(p.ID(), "/"+last) && len(out) < 3 {
+			out = append(out, p.ID())
+		}
+	}
+	return out
+}
 
 // printSides explains both directions of one pod-to-pod answer.
 func printSides(ew *errWriter, indent string, src, dst *netpol.Pod, e netpol.Explanation) {
 	for _, s := range []struct {
 		name string
 		side netpol.Side
-	}{{"egress of " + src.ID(), e.Egress}, {"ingress of " + dst.ID(), e.Ingress}} {
+		peer bool
+	}{{"egress of " + src.ID(), e.Egress, src.Peer != nil}, {"ingress of " + dst.ID(), e.Ingress, dst.Peer != nil}} {
+		if s.peer {
+			ew.printf("%s%s: a peer's own policies are not modelled, allowed\n", indent, s.name)
+			continue
+		}
 		if !s.side.Isolated {
 			ew.printf("%s%s: not isolated (no policy selects it), allowed\n", indent, s.name)
 			continue
@@ -286,7 +382,10 @@ func printSides(ew *errWriter, indent string, src, dst *netpol.Pod, e netpol.Exp
 }
 
 func (o *netpolOptions) diff(streams IO) *cobra.Command {
-	var failOnAdded bool
+	var (
+		failOnAdded bool
+		ignore      []string
+	)
 	cmd := &cobra.Command{
 		Use:   "diff OLD NEW | diff --live NEW",
 		Short: "List the connections a change adds and removes (the segmentation gate for CI)",
@@ -300,87 +399,45 @@ objects of the same kind, namespace and name, and the rest of the cluster stays.
 			if err != nil {
 				return err
 			}
-			key := func(e edge) string {
-				return fmt.Sprintf("%s -> %s %d/%s (%s)", e.Src, e.Dst, e.Port, e.Protocol, e.Verdict)
-			}
-			before, after := map[string]bool{}, map[string]edge{}
-			for _, e := range edges(oldM) {
-				before[key(e)] = true
-			}
-			for _, e := range edges(newM) {
-				after[key(e)] = e
-			}
-			var added, removed []string
-			why := map[string]string{}
-			for k, e := range after {
-				if !before[k] {
-					added = append(added, k)
-					why[k] = opened(newM, e)
-				}
-			}
-			for k := range before {
-				if _, still := after[k]; !still {
-					removed = append(removed, k)
-				}
-			}
-			sort.Strings(added)
-			sort.Strings(removed)
-			if o.output == "json" {
-				if err := writeJSON(streams.Out, map[string]any{"added": orEmpty(added), "removed": orEmpty(removed), "why": why}); err != nil {
+			rep := netpol.Diff(oldM, newM, netpol.DiffOptions{IncludeSelf: o.includeSelf, IgnorePeers: ignore})
+			switch o.output {
+			case "json":
+				if err := writeJSON(streams.Out, rep); err != nil {
 					return err
 				}
-			} else {
+			case "yaml":
+				if err := writeYAML(streams.Out, rep); err != nil {
+					return err
+				}
+			default:
 				ew := &errWriter{w: streams.Out}
-				for _, a := range added {
-					ew.printf("+ %s\n    %s\n", a, why[a])
+				for _, a := range rep.Added {
+					ew.printf("+ %s -> %s %s %s (was %s)\n    %s\n", a.From, a.To, a.PortString(), a.Verdict, a.Before, a.Because)
 				}
-				for _, r := range removed {
-					ew.printf("- %s\n", r)
+				for _, r := range rep.Removed {
+					ew.printf("- %s -> %s %s %s (was %s)\n", r.From, r.To, r.PortString(), r.Verdict, r.Before)
 				}
-				ew.printf("%d connections added, %d removed\n", len(added), len(removed))
+				ew.printf("%d connections added, %d removed", len(rep.Added), len(rep.Removed))
+				if rep.Ignored > 0 {
+					ew.printf(" (%d changes to ignored peers not shown)", rep.Ignored)
+				}
+				ew.printf("\n")
 				if ew.err != nil {
 					return ew.err
 				}
 			}
-			if failOnAdded && len(added) > 0 {
+			if failOnAdded && len(rep.Added) > 0 {
 				return &exitError{code: ExitFindings}
 			}
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&failOnAdded, "fail-on-added", false, "exit 1 when the change opens a connection")
+	cmd.Flags().BoolVar(&failOnAdded, "fail-on-added", false, "exit 1 when the change opens a connection, to a workload or a peer")
+	cmd.Flags().StringSliceVar(&ignore, "ignore-peer", nil, "do not report changes from or to these workloads or peers (glob, e.g. nodes or 'monitoring/*'; repeatable)")
 	return cmd
 }
 
 // diffModels loads the before and after models of `netpol diff`.
-// opened says why the new model allows an added connection: for each
-// direction, the rules that allow it, or that no policy isolates the pod.
-func opened(m *netpol.Model, e edge) string {
-	src, dst := m.Pod(e.Src), m.Pod(e.Dst)
-	if src == nil || dst == nil {
-		return ""
-	}
-	x := m.Check(netpol.Connection{Src: src, Dst: dst, Port: e.Port, Protocol: e.Protocol})
-	side := func(name string, s netpol.Side) string {
-		if !s.Isolated {
-			return name + ": no policy isolates it"
-		}
-		return name + ": allowed by " + strings.Join(s.Because, ", ")
-	}
-	out := "because " + side("egress", x.Egress) + "; " + side("ingress", x.Ingress)
-	for _, n := range x.Notes {
-		out += "; " + n
-	}
-	return out
-}
-
-func orEmpty(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
 func (o *netpolOptions) diffModels(ctx context.Context, args []string, streams IO) (*netpol.Model, *netpol.Model, error) {
 	if !o.live.enabled {
 		if len(args) != 2 {
@@ -408,27 +465,16 @@ func (o *netpolOptions) diffModels(ctx context.Context, args []string, streams I
 	if err != nil {
 		return nil, nil, err
 	}
-	res, err := loadManifests(streams, args)
+	changes, err := o.loadObjects(args, streams)
 	if err != nil {
 		return nil, nil, err
 	}
-	key := func(ob *inventory.Object) string {
-		return ob.GroupKind().String() + "/" + ob.Namespace() + "/" + ob.Name()
-	}
-	replaced := map[string]bool{}
-	for _, ob := range res.Objects {
-		replaced[key(ob)] = true
-	}
-	merged := append([]*inventory.Object{}, res.Objects...)
-	for _, ob := range live.Objects() {
-		if !replaced[key(ob)] {
-			merged = append(merged, ob)
-		}
-	}
-	oldM, newM := netpol.FromInventory(live), netpol.FromInventory(inventory.New(merged))
+	oldM, newM := netpol.FromInventory(live), netpol.FromInventory(netpol.Overlay(live, changes))
 	for _, m := range []*netpol.Model{oldM, newM} {
-		m.SetCNI(cni)
-		m.SetPodCIDRs(cidrs) // --pod-cidr was ignored against the live cluster
+		// --pod-cidr was once ignored against the live cluster.
+		if err := o.configure(m, cni, cidrs); err != nil {
+			return nil, nil, err
+		}
 	}
 	return oldM, newM, nil
 }

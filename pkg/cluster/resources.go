@@ -48,3 +48,14 @@ var Resources = []Resource{
 	res("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration", false),
 	res("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations", "MutatingWebhookConfiguration", false),
 }
+
+// Namespaced reports whether a kind is namespaced, and whether the table
+// knows the kind at all.
+func Namespaced(gk schema.GroupKind) (namespaced, known bool) {
+	for _, r := range Resources {
+		if r.GVK.GroupKind() == gk {
+			return r.Namespaced, true
+		}
+	}
+	return false, false
+}

@@ -26,9 +26,26 @@ type Cell struct {
 
 // PortVerdict is the verdict for one destination port.
 type PortVerdict struct {
-	Port     int32
+	Port int32
+	// EndPort ends a range of ports that rules treat alike (0: just Port);
+	// only a peer destination has ranges.
+	EndPort int32
+	// AnyOther is set on a peer destination's port that stands for every
+	// port no rule names (Port is one of them).
+	AnyOther bool
 	Protocol corev1.Protocol
 	Verdict  Verdict
+}
+
+// PortString is "8080/TCP", "1000-2000/TCP" or "*/TCP" (any other port).
+func (p PortVerdict) PortString() string {
+	switch {
+	case p.AnyOther:
+		return "*/" + string(p.Protocol)
+	case p.EndPort > p.Port:
+		return fmt.Sprintf("%d-%d/%s", p.Port, p.EndPort, p.Protocol)
+	}
+	return fmt.Sprintf("%d/%s", p.Port, p.Protocol)
 }
 
 type bitset []uint64
@@ -45,6 +62,7 @@ func (b bitset) count() (n int) {
 
 type compiledRule struct {
 	peers     bitset // classes a selector peer matches
+	maybe     bitset // peer classes a selector matches for some members
 	ipAllow   bitset // classes an ipBlock peer matches
 	ipDepends bitset // classes for which an ipBlock match is the CNI's to decide
 	all       bool   // no peers: everyone
@@ -97,7 +115,11 @@ func classKey(p *Pod) string {
 // destination port) triple. Each policy's selections and peers are matched
 // against every class once; a pair then costs a few bit tests per rule.
 func (m *Model) Matrix() []Cell {
-	classes := m.Classes()
+	own := m.Classes()
+	classes := own
+	if len(m.peers) > 0 {
+		classes = append(append(make([]*Class, 0, len(own)+len(m.peers)), own...), peerClasses(m.peers)...)
+	}
 	n := len(classes)
 	compiled := make([]compiledPolicy, len(m.Policies))
 	ingressOf := make([][]int, n) // class -> policies isolating it for ingress
@@ -106,18 +128,23 @@ func (m *Model) Matrix() []Cell {
 		cp := &compiled[pi]
 		cp.ingress, cp.egress = directions(np)
 		compile := func(peers []networkingv1.NetworkPolicyPeer, ports []networkingv1.NetworkPolicyPort) compiledRule {
-			r := compiledRule{all: len(peers) == 0, ports: ports, peers: newBitset(n), ipAllow: newBitset(n), ipDepends: newBitset(n)}
+			r := compiledRule{all: len(peers) == 0, ports: ports, peers: newBitset(n), maybe: newBitset(n), ipAllow: newBitset(n), ipDepends: newBitset(n)}
 			if r.all {
 				return r
 			}
 			for ci, c := range classes {
 				bySelector, byIP := peersMatch(peers, np.Namespace, c.Rep, m)
-				switch {
-				case bySelector:
+				if bySelector == Allow {
 					r.peers.set(ci)
-				case byIP == Allow:
+					continue
+				}
+				if bySelector == Depends {
+					r.maybe.set(ci)
+				}
+				switch byIP {
+				case Allow:
 					r.ipAllow.set(ci)
-				case byIP == Depends:
+				case Depends:
 					r.ipDepends.set(ci)
 				}
 			}
@@ -129,7 +156,7 @@ func (m *Model) Matrix() []Cell {
 		for _, r := range np.Spec.Egress {
 			cp.egressRules = append(cp.egressRules, compile(r.To, r.Ports))
 		}
-		for ci, c := range classes {
+		for ci, c := range own {
 			if c.Rep.Namespace != np.Namespace || m.asNode(c.Rep) || !m.selects(&np.Spec.PodSelector, c.Rep.Labels) {
 				continue
 			}
@@ -156,10 +183,14 @@ func (m *Model) Matrix() []Cell {
 				if !ok {
 					continue
 				}
-				switch {
-				case r.all || r.peers.has(other):
+				if r.all || r.peers.has(other) {
 					return Allow
-				case onlyNamed:
+				}
+				if r.maybe.has(other) {
+					v = Depends
+				}
+				switch {
+				case onlyNamed: // a port matched by name never opens through an ipBlock
 				case r.ipAllow.has(other):
 					return Allow
 				case r.ipDepends.has(other):
@@ -171,14 +202,25 @@ func (m *Model) Matrix() []Cell {
 	}
 	dstPorts := make([][]PortVerdict, n)
 	total := 0
+	var peerPorts []PortVerdict
+	if len(m.peers) > 0 {
+		peerPorts = m.peerDestinationPorts()
+	}
 	for di, d := range classes {
-		dstPorts[di] = destinationPorts(d.Rep)
+		if d.Rep.Peer != nil {
+			dstPorts[di] = peerPorts
+		} else {
+			dstPorts[di] = destinationPorts(d.Rep)
+		}
 		total += len(dstPorts[di])
 	}
 	out := make([]Cell, 0, n*n)
 	arena := make([]PortVerdict, 0, n*total) // every cell's ports, carved from one allocation
 	for si, s := range classes {
 		for di, d := range classes {
+			if s.Rep.Peer != nil && d.Rep.Peer != nil {
+				continue // between two peers no input policy applies
+			}
 			cell := Cell{Src: s, Dst: d}
 			start := len(arena)
 			for _, cp := range dstPorts[di] {

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/guardrail-k8s/guardrail/pkg/inventory"
+	"go4.org/netipx"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 )
@@ -24,10 +25,18 @@ type Pod struct {
 	// IPs are the pod's addresses (status.podIPs; the node's for a
 	// host-network pod) when known: a live pod, not a template.
 	IPs []netip.Addr
+	// Peer is set on an abstract peer (the internet, the nodes, a
+	// namespace outside the input): then Name is the peer's name.
+	Peer *Peer
 }
 
-// ID is "namespace/name".
-func (p *Pod) ID() string { return p.Namespace + "/" + p.Name }
+// ID is "namespace/name", or the peer's name.
+func (p *Pod) ID() string {
+	if p.Peer != nil {
+		return p.Name
+	}
+	return p.Namespace + "/" + p.Name
+}
 
 // Model is the pods, namespaces and policies of a cluster or a manifest set.
 type Model struct {
@@ -49,6 +58,13 @@ type Model struct {
 	// translatedOnce guards translated, the Service ports with a different target.
 	translatedOnce sync.Once
 	translated     map[portKey]bool
+	// peers are the abstract peers (SetPeers), nodeAddrs the nodes'
+	// addresses when known (SetNodeAddresses).
+	peers     []*Pod
+	nodeAddrs *netipx.IPSet
+	// peerPortPolicies are the policies whose egress ports partition the
+	// port space of peer destinations (Diff sets both models' union).
+	peerPortPolicies []*networkingv1.NetworkPolicy
 }
 
 // namedPolicy is a policy with its "namespace/name", built once rather
@@ -103,8 +119,15 @@ func FromInventory(inv *inventory.Inventory) *Model {
 	nsLabels := map[string]map[string]string{}
 	var policies []*networkingv1.NetworkPolicy
 	var services []*Service
+	var nodes []netip.Prefix
 	for _, o := range inv.Objects() {
 		switch x := o.Obj.(type) {
+		case *corev1.Node:
+			for _, a := range x.Status.Addresses {
+				if ip, err := netip.ParseAddr(a.Address); err == nil && (a.Type == corev1.NodeInternalIP || a.Type == corev1.NodeExternalIP) {
+					nodes = append(nodes, netip.PrefixFrom(ip.Unmap(), ip.Unmap().BitLen()))
+				}
+			}
 		case *corev1.Namespace:
 			nsLabels[x.Name] = x.Labels
 		case *networkingv1.NetworkPolicy:
@@ -125,5 +148,8 @@ func FromInventory(inv *inventory.Inventory) *Model {
 	}
 	m := NewModel(pods, nsLabels, policies)
 	m.Services = services
+	if len(nodes) > 0 {
+		m.SetNodeAddresses(nodes)
+	}
 	return m
 }

@@ -1,6 +1,7 @@
 package netpol
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -25,18 +26,27 @@ func (s *Service) ID() string { return s.Namespace + "/Service/" + s.Name }
 
 // Backend is the answer for one backend pod of a Service connection.
 type Backend struct {
-	Pod        *Pod
-	TargetPort int32
+	Pod        *Pod  `json:"-"`
+	TargetPort int32 `json:"targetPort"`
 	Explanation
+}
+
+// MarshalJSON names the backend by ID next to its explanation.
+func (b Backend) MarshalJSON() ([]byte, error) {
+	type plain Backend
+	return json.Marshal(struct {
+		Backend string `json:"backend"`
+		plain
+	}{b.Pod.ID(), plain(b)})
 }
 
 // ServiceExplanation answers a connection to a Service port: the verdict
 // is the best over the backends (the proxy may pick any of them).
 type ServiceExplanation struct {
-	Verdict  Verdict
-	Port     corev1.ServicePort
-	Backends []Backend
-	Notes    []string
+	Verdict  Verdict            `json:"verdict"`
+	Port     corev1.ServicePort `json:"servicePort"`
+	Backends []Backend          `json:"backends"`
+	Notes    []string           `json:"notes,omitempty"`
 }
 
 // Service returns the Service with the given ID, or nil.
@@ -205,7 +215,7 @@ func (m *Model) ServicePortMistakes(np *networkingv1.NetworkPolicy) []PortMistak
 		check(fmt.Sprintf("spec.egress[%d]", i), r.Ports, func() []*Pod {
 			var dst []*Pod
 			for _, p := range m.Pods {
-				if bySelector, _ := peersMatch(r.To, np.Namespace, p, m); bySelector {
+				if bySelector, _ := peersMatch(r.To, np.Namespace, p, m); bySelector == Allow {
 					dst = append(dst, p)
 				}
 			}

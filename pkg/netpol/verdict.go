@@ -1,6 +1,7 @@
 package netpol
 
 import (
+	"fmt"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -23,8 +24,32 @@ const (
 	Deny
 )
 
+// String is "allow", "depends" or "deny": the JSON form too. Why a
+// verdict depends (the CNI, which member of a peer class) is in the
+// explanation's notes.
 func (v Verdict) String() string {
-	return [...]string{"allow", "depends on the CNI", "deny"}[v]
+	if v < Allow || v > Deny {
+		return fmt.Sprintf("Verdict(%d)", int(v))
+	}
+	return [...]string{"allow", "depends", "deny"}[v]
+}
+
+// MarshalText writes the verdict as a string, never an integer.
+func (v Verdict) MarshalText() ([]byte, error) { return []byte(v.String()), nil }
+
+// UnmarshalText reads "allow", "depends" or "deny".
+func (v *Verdict) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "allow":
+		*v = Allow
+	case "depends":
+		*v = Depends
+	case "deny":
+		*v = Deny
+	default:
+		return fmt.Errorf("verdict %q: want allow, depends or deny", b)
+	}
+	return nil
 }
 
 // both combines the ingress and egress verdicts.
@@ -36,20 +61,20 @@ func either(a, b Verdict) Verdict { return min(a, b) }
 // Side explains one direction.
 type Side struct {
 	// Isolated is true when a policy selects the pod for this direction.
-	Isolated bool
+	Isolated bool `json:"isolated"`
 	// Selecting names the policies that select the pod for this direction.
-	Selecting []string
+	Selecting []string `json:"selecting,omitempty"`
 	// Because names the rules that decided ("ns/policy ingress[0]").
-	Because []string
-	Verdict Verdict
+	Because []string `json:"because,omitempty"`
+	Verdict Verdict  `json:"verdict"`
 }
 
 // Explanation is a verdict with its reasons.
 type Explanation struct {
-	Verdict Verdict
-	Egress  Side // the source's egress policies
-	Ingress Side // the destination's ingress policies
-	Notes   []string
+	Verdict Verdict  `json:"verdict"`
+	Egress  Side     `json:"egress"`  // the source's egress policies
+	Ingress Side     `json:"ingress"` // the destination's ingress policies
+	Notes   []string `json:"notes,omitempty"`
 }
 
 // Connection is a question: from Src to Dst (a pod) on Port/Protocol.
@@ -78,11 +103,21 @@ func (m *Model) Check(c Connection) Explanation {
 		return judge(r.From, r.Ports, np.Namespace, c, c.Src, m) // ingress peers describe the source
 	})
 	e.Verdict = both(e.Egress.Verdict, e.Ingress.Verdict)
+	if e.Verdict == Depends {
+		for _, p := range []*Pod{c.Src, c.Dst} {
+			if p.Peer != nil {
+				e.Notes = append(e.Notes, peerDependsNote(p.Peer))
+			}
+		}
+	}
 	if !m.enforced() {
 		m.unenforced(&e)
 		return e
 	}
 	m.caveats(&e, c.Src, c.Dst, c.Protocol)
+	if e.Verdict == Depends && len(e.Notes) == 0 {
+		e.Notes = append(e.Notes, "an ipBlock may hold the pod's address: whether ipBlocks match pods depends on the CNI (--cni, and --pod-cidr with calico, settle it)")
+	}
 	return e
 }
 
@@ -145,6 +180,9 @@ type selection struct{ ingress, egress []int32 }
 // again and again (every rule, port and probe address), so which policies
 // select them is computed once; other pods (probes) each time.
 func (m *Model) selecting(pod *Pod, egress bool) ([]namedPolicy, []int32) {
+	if pod.Peer != nil {
+		return nil, nil // a peer's own policies are not the input's
+	}
 	var sel *selection
 	if _, own := m.own[pod]; own {
 		if v, ok := m.selections.Load(pod); ok {
@@ -222,12 +260,12 @@ func judge(peers []networkingv1.NetworkPolicyPeer, ports []networkingv1.NetworkP
 	}
 	bySelector, byIP := peersMatch(peers, policyNS, other, m)
 	switch {
-	case bySelector:
+	case bySelector == Allow:
 		return Allow
 	case onlyNamed:
-		return Deny
+		return bySelector
 	}
-	return byIP
+	return either(bySelector, byIP)
 }
 
 // peersMatch says whether a selector peer matches other (no peers, absent
@@ -236,11 +274,21 @@ func judge(peers []networkingv1.NetworkPolicyPeer, ports []networkingv1.NetworkP
 // namespace) and what the rule's ipBlock peers answer for it: whether an
 // ipBlock matches a pod's address is the CNI's to decide. A host-network
 // pod that the profile treats as its node is matched by no selector.
-func peersMatch(peers []networkingv1.NetworkPolicyPeer, policyNS string, other *Pod, m *Model) (bySelector bool, byIP Verdict) {
+func peersMatch(peers []networkingv1.NetworkPolicyPeer, policyNS string, other *Pod, m *Model) (bySelector, byIP Verdict) {
 	if len(peers) == 0 {
-		return true, Allow
+		return Allow, Allow
 	}
-	byIP = Deny
+	bySelector, byIP = Deny, Deny
+	if other.Peer != nil {
+		for _, p := range peers {
+			if p.IPBlock != nil {
+				byIP = either(byIP, m.peerIPBlock(p.IPBlock, other.Peer))
+			} else {
+				bySelector = either(bySelector, m.peerSelects(p, other.Peer))
+			}
+		}
+		return bySelector, byIP
+	}
 	node := m.asNode(other)
 	for _, p := range peers {
 		switch {
@@ -249,15 +297,15 @@ func peersMatch(peers []networkingv1.NetworkPolicyPeer, policyNS string, other *
 		case node:
 		case p.NamespaceSelector != nil:
 			if m.selects(p.NamespaceSelector, m.namespaceLabels(other.Namespace)) && (p.PodSelector == nil || m.selects(p.PodSelector, other.Labels)) {
-				return true, Allow
+				return Allow, Allow
 			}
 		case p.PodSelector != nil:
 			if other.Namespace == policyNS && m.selects(p.PodSelector, other.Labels) {
-				return true, Allow
+				return Allow, Allow
 			}
 		}
 	}
-	return false, byIP
+	return bySelector, byIP
 }
 
 // namespaceLabels returns a namespace's labels; one the model does not
