@@ -31,7 +31,14 @@ principals are the callers' service accounts.
 Before printing, the reachability engine checks that the generated set, together
 with the policies already in the manifests, allows exactly the intents and DNS:
 every other pair and port touching the namespaces involved, and the internet, must
-be denied. Differences are listed on stderr and make the command exit 1. With --cni the
+be denied.
+
+Public entry points are kept: a workload behind a LoadBalancer or NodePort Service
+is opened from the internet (0.0.0.0/0) on the target ports, and an Ingress backend
+from the ingress controller's pods (ingressController in the intents file; default
+ingress-nginx, app.kubernetes.io/name=ingress-nginx). Intents can open them too:
+from: internet, from: cidr:PREFIX, from: ingress-controller [NS/NAME]. Each is listed
+with why. Namespace-less manifests are put in -n (default "default"). Differences are listed on stderr and make the command exit 1. With --cni the
 check answers as that plugin does (for example, under calico a host-network workload is
 node traffic that pod selectors do not match).`,
 		Example: "  guardrail netpol generate -i examples/intents.yaml examples/shop > policies.yaml",
@@ -53,7 +60,7 @@ node traffic that pod selectors do not match).`,
 			if err != nil {
 				return &exitError{code: ExitError, err: err}
 			}
-			res, err := loadManifests(streams, args)
+			objs, err := o.loadObjects(args, streams)
 			if err != nil {
 				return err
 			}
@@ -61,7 +68,7 @@ node traffic that pod selectors do not match).`,
 			if err != nil {
 				return err
 			}
-			inv := inventory.New(res.Objects)
+			inv := inventory.New(objs)
 			plan, errs := intents.Resolve(f, intentsFile, inv)
 			plan.CNI = cni
 			for _, e := range errs {
@@ -95,6 +102,13 @@ node traffic that pod selectors do not match).`,
 				}
 			}
 			ew := &errWriter{w: streams.Out}
+			entries := plan.EntryPoints()
+			if len(entries) > 0 {
+				ew.printf("# Entry points opened from outside the manifests' workloads:\n")
+				for _, e := range entries {
+					ew.printf("#   %s\n", e)
+				}
+			}
 			for _, d := range docs {
 				b, err := yaml.Marshal(d)
 				if err != nil {
@@ -105,8 +119,11 @@ node traffic that pod selectors do not match).`,
 			if ew.err != nil {
 				return ew.err
 			}
-			fmt.Fprintf(streams.Err, "generated %d objects for %d flows in %d namespaces; verified: %d differences from the intents\n",
-				len(docs), len(plan.Flows), len(plan.Scope), len(mismatches))
+			fmt.Fprintf(streams.Err, "generated %d objects for %d flows and %d entry points in %d namespaces; verified: %d differences from the intents\n",
+				len(docs), len(plan.Flows), len(plan.Inbound), len(plan.Scope), len(mismatches))
+			for _, e := range entries {
+				fmt.Fprintln(streams.Err, "  entry point: "+e)
+			}
 			for _, line := range intents.Summarize(mismatches) {
 				fmt.Fprintln(streams.Err, "  "+line)
 			}

@@ -34,11 +34,11 @@ then pass it to 'guardrail netpol generate -i'.`,
 			case len(args) == 0:
 				return usageErr("give manifests, or --from-cluster")
 			default:
-				res, err := loadManifests(streams, args)
+				objs, err := o.loadObjects(args, streams)
 				if err != nil {
 					return err
 				}
-				inv = inventory.New(res.Objects)
+				inv = inventory.New(objs)
 			}
 			got := intents.Infer(inv)
 			fmt.Fprintf(streams.Err, "inferred %d intents; review them before use\n", len(got))

@@ -319,7 +319,7 @@ func TestNetpolGenerateVerifiesUnderTheProfile(t *testing.T) {
 		cni  []string
 		want string
 	}{
-		{nil, "shop/StatefulSet/backend -> shop/Deployment/frontend 8080/TCP,1/TCP,1/UDP,65535/TCP,65535/UDP: allowed but not declared (depends)"},
+		{nil, "shop/StatefulSet/backend -> shop/Deployment/frontend 1/TCP,1/UDP,65535/TCP,65535/UDP: allowed but not declared (depends)"},
 		{[]string{"--cni", "calico"}, "shop/Deployment/frontend -> shop/StatefulSet/backend 8443/TCP: declared but not allowed (deny) calico: a host-network pod's traffic is node traffic"},
 	} {
 		code, _, errOut := run(t, "", append(args, tc.cni...)...)

@@ -19,17 +19,25 @@ import (
 //	  - from: shop/worker
 //	    to: cidr:203.0.113.0/24      # addresses outside the cluster (NetworkPolicy only)
 //	    ports: ["443"]
+//	  - from: internet               # or cidr:198.51.100.0/24, or ingress-controller [NS/NAME]
+//	    to: shop/Service/frontend
+//	    ports: ["80"]
 type File struct {
 	APIVersion string `yaml:"apiVersion"`
 	Kind       string `yaml:"kind"`
 	// DNS locates the cluster DNS pods; default kube-system, k8s-app=kube-dns.
 	DNS *DNS `yaml:"dns,omitempty"`
+	// IngressController locates the ingress controller pods that Ingress
+	// backends and "from: ingress-controller" are opened to; default
+	// ingress-nginx, app.kubernetes.io/name=ingress-nginx.
+	IngressController *DNS `yaml:"ingressController,omitempty"`
 	// TrustDomain is the Istio trust domain of principals; default cluster.local.
 	TrustDomain string   `yaml:"trustDomain,omitempty"`
 	Intents     []Intent `yaml:"intents"`
 }
 
-// DNS names the namespace and pod labels of the cluster DNS.
+// DNS names the namespace and pod labels of a group of pods outside the
+// manifests: the cluster DNS, or the ingress controller.
 type DNS struct {
 	Namespace string            `yaml:"namespace"`
 	Labels    map[string]string `yaml:"labels"`
@@ -74,6 +82,9 @@ func Parse(name string, data []byte) (*File, error) {
 	}
 	if f.DNS == nil {
 		f.DNS = &DNS{Namespace: "kube-system", Labels: map[string]string{"k8s-app": "kube-dns"}}
+	}
+	if f.IngressController == nil {
+		f.IngressController = &DNS{Namespace: "ingress-nginx", Labels: map[string]string{"app.kubernetes.io/name": "ingress-nginx"}}
 	}
 	if f.TrustDomain == "" {
 		f.TrustDomain = "cluster.local"

@@ -8,6 +8,7 @@ import (
 
 	"github.com/guardrail-k8s/guardrail/pkg/inventory"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/labels"
 )
 
@@ -85,6 +86,18 @@ func Infer(inv *inventory.Inventory) []Inferred {
 				}
 			}
 		}
+	}
+	for _, in := range inferEntryPoints(inv) {
+		k := in.From + ">" + in.To
+		if prev := byKey[k]; prev != nil {
+			for _, p := range in.Ports {
+				prev.Ports = appendUnique(prev.Ports, p)
+			}
+			prev.Evidence = append(prev.Evidence, in.Evidence...)
+			continue
+		}
+		byKey[k] = in
+		order = append(order, k)
 	}
 	sort.Strings(order)
 	out := make([]Inferred, 0, len(order))
@@ -242,4 +255,52 @@ func quoteAll(s []string) string {
 		q[i] = strconv.Quote(v)
 	}
 	return strings.Join(q, ", ")
+}
+
+// inferEntryPoints infers the public entry points: every port of a
+// LoadBalancer or NodePort Service from the internet, and every Ingress
+// backend from the ingress controller.
+func inferEntryPoints(inv *inventory.Inventory) []*Inferred {
+	var out []*Inferred
+	for _, o := range inv.Objects() {
+		switch x := o.Obj.(type) {
+		case *corev1.Service:
+			if (x.Spec.Type != corev1.ServiceTypeLoadBalancer && x.Spec.Type != corev1.ServiceTypeNodePort) || len(x.Spec.Selector) == 0 {
+				continue
+			}
+			in := &Inferred{Intent: Intent{From: "internet", To: x.Namespace + "/Service/" + x.Name}, Evidence: []string{"Service " + x.Name + " is type " + string(x.Spec.Type)}}
+			for _, sp := range x.Spec.Ports {
+				p := strconv.Itoa(int(sp.Port))
+				if sp.Protocol != "" && sp.Protocol != corev1.ProtocolTCP {
+					p += "/" + string(sp.Protocol)
+				}
+				in.Ports = appendUnique(in.Ports, p)
+			}
+			out = append(out, in)
+		case *networkingv1.Ingress:
+			add := func(b *networkingv1.IngressServiceBackend, where string) {
+				if b == nil {
+					return
+				}
+				port := b.Port.Name
+				if b.Port.Number != 0 {
+					port = strconv.Itoa(int(b.Port.Number))
+				}
+				out = append(out, &Inferred{Intent: Intent{From: "ingress-controller", To: x.Namespace + "/Service/" + b.Name, Ports: []string{port}},
+					Evidence: []string{"Ingress " + x.Name + " " + where + " routes to it"}})
+			}
+			if x.Spec.DefaultBackend != nil {
+				add(x.Spec.DefaultBackend.Service, "defaultBackend")
+			}
+			for _, r := range x.Spec.Rules {
+				if r.HTTP == nil {
+					continue
+				}
+				for _, p := range r.HTTP.Paths {
+					add(p.Backend.Service, fmt.Sprintf("host %q path %q", r.Host, p.Path))
+				}
+			}
+		}
+	}
+	return out
 }

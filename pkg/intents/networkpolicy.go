@@ -48,12 +48,24 @@ func (p *Plan) NetworkPolicies() []*networkingv1.NetworkPolicy {
 	for _, f := range p.External {
 		external[f.From] = append(external[f.From], f)
 	}
+	inbound := map[*Endpoint][]InboundFlow{}
+	for _, f := range p.Inbound {
+		inbound[f.To] = append(inbound[f.To], f)
+	}
+	inScope := map[string]bool{}
+	for _, ns := range p.Scope {
+		inScope[ns] = true
+	}
 	for _, e := range p.Endpoints {
-		if fs := ingress[e]; len(fs) > 0 {
+		if e.Synthetic || !inScope[e.Namespace] {
+			continue // pods outside the scope keep their own policies
+		}
+		if fs, ins := ingress[e], inbound[e]; len(fs)+len(ins) > 0 {
 			np := policy(e.Namespace, "guardrail-ingress-"+slug(e), e.Labels, []networkingv1.PolicyType{networkingv1.PolicyTypeIngress})
 			for _, g := range group(fs, func(f Flow) *Endpoint { return f.From }) {
 				np.Spec.Ingress = append(np.Spec.Ingress, networkingv1.NetworkPolicyIngressRule{From: []networkingv1.NetworkPolicyPeer{peer(g.peer)}, Ports: g.ports})
 			}
+			np.Spec.Ingress = append(np.Spec.Ingress, inboundRules(ins)...)
 			out = append(out, np)
 		}
 		if fs, xs := egress[e], external[e]; len(fs)+len(xs) > 0 {
@@ -137,6 +149,29 @@ func externalRules(xs []ExternalFlow) []networkingv1.NetworkPolicyEgressRule {
 			out = append(out, networkingv1.NetworkPolicyEgressRule{To: []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: x.CIDR.String()}}}})
 		}
 		out[i].Ports = append(out[i].Ports, port(x.Port, x.Protocol))
+	}
+	return out
+}
+
+// inboundRules is one ingress rule per source block: the internet as
+// 0.0.0.0/0 (it holds the node addresses a load balancer's traffic may be
+// SNATed to, so the entry point stays reachable whatever the Service's
+// externalTrafficPolicy), a CIDR as itself.
+func inboundRules(fs []InboundFlow) []networkingv1.NetworkPolicyIngressRule {
+	var out []networkingv1.NetworkPolicyIngressRule
+	idx := map[string]int{}
+	for _, f := range fs {
+		cidr := "0.0.0.0/0"
+		if !f.Internet {
+			cidr = f.CIDR.String()
+		}
+		i, ok := idx[cidr]
+		if !ok {
+			i = len(out)
+			idx[cidr] = i
+			out = append(out, networkingv1.NetworkPolicyIngressRule{From: []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: cidr}}}})
+		}
+		out[i].Ports = append(out[i].Ports, port(f.Port, f.Protocol))
 	}
 	return out
 }

@@ -21,6 +21,9 @@ type Endpoint struct {
 	ServiceAccount        string
 	Ports                 []corev1.ContainerPort
 	HostNetwork           bool
+	// Synthetic marks pods the manifests do not hold (the ingress
+	// controller named by the intents file): peers, never given policies.
+	Synthetic bool
 }
 
 // ID is "namespace/Kind/name".
@@ -33,6 +36,32 @@ type Flow struct {
 	Protocol corev1.Protocol
 	// Line is the intent's line in the intents file.
 	Line int
+	// Why says where a flow that no intent names comes from (an Ingress).
+	Why string
+}
+
+// InboundFlow is a connection into a workload from addresses outside the
+// cluster: the internet, or a CIDR.
+type InboundFlow struct {
+	To *Endpoint
+	// Internet is the public internet (generated as 0.0.0.0/0, which also
+	// holds the node addresses a load balancer's traffic may be SNATed to);
+	// otherwise CIDR.
+	Internet bool
+	CIDR     netip.Prefix
+	Port     int32
+	Protocol corev1.Protocol
+	Line     int
+	// Why says which intent or Service opened it.
+	Why string
+}
+
+// Source is how the flow's source is written in intents.
+func (f InboundFlow) Source() string {
+	if f.Internet {
+		return "internet"
+	}
+	return "cidr:" + f.CIDR.String()
 }
 
 // ExternalFlow is a resolved intent to addresses outside the cluster.
@@ -49,6 +78,12 @@ type Plan struct {
 	Flows []Flow
 	// External are the intents to CIDRs ("to: cidr:203.0.113.0/24").
 	External []ExternalFlow
+	// Inbound are the flows from the internet or a CIDR: intents that say
+	// so, and the entry points of LoadBalancer and NodePort Services.
+	Inbound []InboundFlow
+	// IngressController is the ingress controller endpoint (from the
+	// manifests, or synthetic) when an Ingress or an intent names it.
+	IngressController *Endpoint
 	// Endpoints are all workloads of the manifests, sorted by ID.
 	Endpoints []*Endpoint
 	// Scope is the namespaces the intents touch, sorted: each gets a default deny.
@@ -65,6 +100,9 @@ type Plan struct {
 // Resolve matches every intent to workloads and container ports. A bad
 // intent is reported with its line and skipped; the others are kept.
 func Resolve(f *File, source string, inv *inventory.Inventory) (*Plan, []error) {
+	if f.IngressController == nil {
+		f.IngressController = &DNS{Namespace: "ingress-nginx", Labels: map[string]string{"app.kubernetes.io/name": "ingress-nginx"}}
+	}
 	p := &Plan{DNS: *f.DNS, TrustDomain: f.TrustDomain, Namespaces: map[string]map[string]string{}}
 	var services []*corev1.Service
 	for _, o := range inv.Objects() {
@@ -103,6 +141,9 @@ func Resolve(f *File, source string, inv *inventory.Inventory) (*Plan, []error) 
 		bad := func(field, msg, hint string) {
 			errs = append(errs, &api.Problem{Location: api.Location{File: source, Line: in.Line},
 				Field: fmt.Sprintf("intents[%d].%s", i, field), Message: msg, Hint: hint})
+		}
+		if p.resolveOutside(f, in, services, bad, scope) {
+			continue
 		}
 		srcs, _, err := p.endpoints(in.From, services)
 		if err != nil {
@@ -159,6 +200,8 @@ func Resolve(f *File, source string, inv *inventory.Inventory) (*Plan, []error) 
 			}
 		}
 	}
+	p.entryPoints(f, inv, services, scope)
+	sort.Slice(p.Endpoints, func(i, j int) bool { return p.Endpoints[i].ID() < p.Endpoints[j].ID() })
 	for ns := range scope {
 		p.Scope = append(p.Scope, ns)
 	}

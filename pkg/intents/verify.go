@@ -3,6 +3,7 @@ package intents
 import (
 	"fmt"
 	"net/netip"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -76,7 +77,18 @@ func (p *Plan) VerifyNetworkPolicies(existing, generated []*networkingv1.Network
 	for _, ns := range p.Scope {
 		inScope[ns] = true
 	}
+	public := map[string]bool{}
+	for _, f := range p.Inbound {
+		if f.Internet {
+			public[inboundKey(f.To, f.Port, f.Protocol)] = true
+		}
+	}
 	var out []Mismatch
+	for _, dst := range pods {
+		if b := byPod[dst]; inScope[b.Namespace] && !b.Synthetic {
+			out = append(out, p.verifyInbound(m, dst, b, portsTo[b])...)
+		}
+	}
 	for _, src := range pods {
 		for _, dst := range pods {
 			a, b := byPod[src], byPod[dst]
@@ -102,6 +114,9 @@ func (p *Plan) VerifyNetworkPolicies(existing, generated []*networkingv1.Network
 				}
 				done[k] = true
 				dnsFlow := cp.ContainerPort == 53 && isDNS(b) && inScope[a.Namespace]
+				if public[inboundKey(b, cp.ContainerPort, proto)] {
+					continue // open to the internet: whether 0.0.0.0/0 also holds pod addresses is the CNI's, and the port is public anyway
+				}
 				want := declared[k] || dnsFlow
 				ex := m.Check(netpol.Connection{Src: src, Dst: dst, Port: cp.ContainerPort, Protocol: proto})
 				if got := ex.Verdict == netpol.Allow; got != want || ex.Verdict == netpol.Depends {
@@ -112,6 +127,92 @@ func (p *Plan) VerifyNetworkPolicies(existing, generated []*networkingv1.Network
 		}
 		if a := byPod[src]; inScope[a.Namespace] {
 			out = append(out, p.verifyExternal(m, src, a)...)
+		}
+	}
+	return out
+}
+
+func inboundKey(e *Endpoint, port int32, proto corev1.Protocol) string {
+	return fmt.Sprintf("%s>%d/%s", e.ID(), port, proto)
+}
+
+// verifyInbound checks what reaches dst from outside the manifests'
+// workloads: from the internet exactly the inbound flows from it; from a
+// CIDR of an inbound flow, that flow (the internet then only "depends",
+// as the CIDR is part of it); from any other namespace and, unless the
+// port is public, from the nodes: nothing.
+func (p *Plan) verifyInbound(m *netpol.Model, dst *netpol.Pod, b *Endpoint, extra []corev1.ContainerPort) []Mismatch {
+	type want struct{ internet, cidr bool }
+	ports := map[string]corev1.ContainerPort{}
+	add := func(port int32, proto corev1.Protocol) {
+		ports[fmt.Sprintf("%d/%s", port, proto)] = corev1.ContainerPort{ContainerPort: port, Protocol: proto}
+	}
+	for _, cp := range append(append([]corev1.ContainerPort{}, b.Ports...), extra...) {
+		add(cp.ContainerPort, orTCP(cp.Protocol))
+	}
+	for _, pr := range probes {
+		add(pr, corev1.ProtocolTCP)
+		add(pr, corev1.ProtocolUDP)
+	}
+	var cidrs []string
+	for _, f := range p.Inbound {
+		if f.To == b {
+			add(f.Port, f.Protocol)
+			if !f.Internet {
+				cidrs = append(cidrs, "cidr:"+f.CIDR.String())
+			}
+		}
+	}
+	keys := make([]string, 0, len(ports))
+	for k := range ports {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var out []Mismatch
+	for _, k := range keys {
+		cp := ports[k]
+		w := want{}
+		wantCIDR := map[string]bool{}
+		for _, f := range p.Inbound {
+			if f.To == b && f.Port == cp.ContainerPort && f.Protocol == cp.Protocol {
+				if f.Internet {
+					w.internet = true
+				} else {
+					w.cidr = true
+					wantCIDR["cidr:"+f.CIDR.String()] = true
+				}
+			}
+		}
+		check := func(peer string, ok func(netpol.Verdict) bool, wantAllow bool) {
+			ex := m.Check(netpol.Connection{Src: m.Peer(peer), Dst: dst, Port: cp.ContainerPort, Protocol: cp.Protocol})
+			if !ok(ex.Verdict) {
+				out = append(out, Mismatch{Src: peer, Dst: b.ID(), Port: cp.ContainerPort, Protocol: cp.Protocol, Extra: !wantAllow,
+					Verdict: ex.Verdict.String(), Why: strings.Join(append(append([]string{}, ex.Ingress.Because...), ex.Notes...), "; ")})
+			}
+		}
+		switch {
+		case w.internet:
+			check("internet", func(v netpol.Verdict) bool { return v == netpol.Allow }, true)
+		case w.cidr:
+			check("internet", func(v netpol.Verdict) bool { return v != netpol.Allow }, false)
+		default:
+			check("internet", func(v netpol.Verdict) bool { return v == netpol.Deny }, false)
+		}
+		for _, c := range cidrs {
+			if wantCIDR[c] {
+				check(c, func(v netpol.Verdict) bool { return v == netpol.Allow }, true)
+			} else if !w.internet {
+				check(c, func(v netpol.Verdict) bool { return v == netpol.Deny }, false)
+			}
+		}
+		if !w.internet && !w.cidr {
+			// On a port open to addresses, an ipBlock may also hold pod
+			// and node addresses (the CNI's to say); elsewhere nothing
+			// from another namespace or a node gets in.
+			check(netpol.PeerNameAnyNamespace, func(v netpol.Verdict) bool { return v == netpol.Deny }, false)
+			check(netpol.PeerNameNodes, func(v netpol.Verdict) bool { return v == netpol.Deny }, false)
+		} else {
+			check(netpol.PeerNameAnyNamespace, func(v netpol.Verdict) bool { return v != netpol.Allow || w.internet }, false)
 		}
 	}
 	return out

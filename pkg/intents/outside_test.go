@@ -1,0 +1,144 @@
+package intents
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/guardrail-k8s/guardrail/pkg/inventory"
+	"github.com/guardrail-k8s/guardrail/pkg/manifest"
+	"github.com/guardrail-k8s/guardrail/pkg/netpol"
+	networkingv1 "k8s.io/api/networking/v1"
+)
+
+// exposed adds to the fixture app a LoadBalancer in front of the frontend
+// and an Ingress to the api.
+const exposed = `---
+apiVersion: v1
+kind: Service
+metadata: {name: frontend-lb, namespace: shop}
+spec:
+  type: LoadBalancer
+  selector: {app: frontend}
+  ports: [{name: http, port: 80, targetPort: 8080}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: api, namespace: shop}
+spec:
+  rules:
+  - host: api.example.com
+    http:
+      paths: [{path: /, pathType: Prefix, backend: {service: {name: api, port: {number: 80}}}}]
+`
+
+func planFor(t *testing.T, extra, intents string) *Plan {
+	t.Helper()
+	res := manifest.NewLoader().Load([]string{"testdata/app.yaml"})
+	more := manifest.NewLoader().LoadBytes("exposed.yaml", []byte(extra))
+	f, err := Parse("in.yaml", []byte("apiVersion: guardrail.dev/v1alpha1\nkind: Intents\nintents:\n"+intents))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, errs := Resolve(f, "in.yaml", inventory.New(append(res.Objects, more.Objects...)))
+	for _, e := range errs {
+		t.Errorf("resolve: %v", e)
+	}
+	return p
+}
+
+// TestEntryPointsAreKept: a default deny would cut off the LoadBalancer's
+// frontend and the Ingress' api; generate opens each from the right
+// source, lists why, and verification holds.
+func TestEntryPointsAreKept(t *testing.T) {
+	p := planFor(t, exposed, "  - from: shop/frontend\n    to: shop/Service/api\n    ports: [\"80\"]\n")
+	entries := strings.Join(p.EntryPoints(), "\n")
+	for _, want := range []string{
+		"internet -> shop/Deployment/frontend 8080/TCP (Service shop/frontend-lb type LoadBalancer port 80)",
+		"ingress-nginx/Deployment/(ingress-controller) -> shop/Deployment/api 9090/TCP (Ingress shop/api routes to Service api port 80)",
+	} {
+		if !strings.Contains(entries, want) {
+			t.Errorf("entry points lack %q:\n%s", want, entries)
+		}
+	}
+	gen := p.NetworkPolicies()
+	var ingress *networkingv1.NetworkPolicy
+	for _, np := range gen {
+		if np.Name == "guardrail-ingress-deployment-frontend" {
+			ingress = np
+		}
+		if np.Namespace == "ingress-nginx" {
+			t.Errorf("a policy for the controller's namespace, which is not in scope: %s", np.Name)
+		}
+	}
+	if ingress == nil || len(ingress.Spec.Ingress) != 1 || ingress.Spec.Ingress[0].From[0].IPBlock == nil || ingress.Spec.Ingress[0].From[0].IPBlock.CIDR != "0.0.0.0/0" {
+		t.Fatalf("frontend ingress: %+v", ingress)
+	}
+	for _, m := range p.VerifyNetworkPolicies(nil, gen) {
+		t.Errorf("mismatch: %s", m)
+	}
+	// Open the frontend to the internet on every port: verification objects.
+	ingress.Spec.Ingress[0].Ports = nil
+	var all []string
+	for _, m := range p.VerifyNetworkPolicies(nil, gen) {
+		all = append(all, m.String())
+	}
+	if !strings.Contains(strings.Join(all, "\n"), "internet -> shop/Deployment/frontend 1/TCP: allowed but not declared") {
+		t.Errorf("opening every port to the internet not caught:\n%s", strings.Join(all, "\n"))
+	}
+	// Drop the entry point: verification says it is declared but cut off.
+	ingress.Spec.Ingress = nil
+	all = nil
+	for _, m := range p.VerifyNetworkPolicies(nil, gen) {
+		all = append(all, m.String())
+	}
+	if !strings.Contains(strings.Join(all, "\n"), "internet -> shop/Deployment/frontend 8080/TCP: declared but not allowed") {
+		t.Errorf("a cut-off entry point not caught:\n%s", strings.Join(all, "\n"))
+	}
+}
+
+// TestIntentsFromOutside: from: internet, cidr: and ingress-controller
+// NS/NAME, and their errors.
+func TestIntentsFromOutside(t *testing.T) {
+	p := planFor(t, "", `  - from: internet
+    to: shop/Service/api
+    ports: ["80"]
+  - from: cidr:198.51.100.0/24
+    to: shop/frontend
+    ports: ["8080"]
+  - from: ingress-controller ops/monitor
+    to: shop/frontend
+    ports: ["8080"]
+`)
+	var in []string
+	for _, f := range p.Inbound {
+		in = append(in, f.Source()+" -> "+f.To.ID())
+	}
+	if strings.Join(in, ",") != "internet -> shop/Deployment/api,cidr:198.51.100.0/24 -> shop/Deployment/frontend" {
+		t.Errorf("inbound: %v", in)
+	}
+	if p.Inbound[0].Port != 9090 {
+		t.Errorf("internet -> Service api 80 should open the target port 9090, got %d", p.Inbound[0].Port)
+	}
+	found := false
+	for _, f := range p.Flows {
+		found = found || f.From.ID() == "ops/Deployment/monitor" && f.To.ID() == "shop/Deployment/frontend" && f.Port == 8080
+	}
+	if !found {
+		t.Errorf("ingress-controller ops/monitor: flows %+v", p.Flows)
+	}
+	// Whether an ipBlock of 198.51.100.0/24 holds pod addresses is the
+	// CNI's to say: unknown, the pairs into the frontend depend.
+	if ms := p.VerifyNetworkPolicies(nil, p.NetworkPolicies()); len(ms) == 0 || !strings.Contains(ms[0].Why, "depends on the CNI") {
+		t.Errorf("with no CNI profile the pod pairs on 8080 should depend: %v", ms)
+	}
+	p.CNI = netpol.Profiles["cilium"] // CIDR rules never match pods
+	for _, m := range p.VerifyNetworkPolicies(nil, p.NetworkPolicies()) {
+		t.Errorf("mismatch: %s", m)
+	}
+	f, _ := Parse("bad.yaml", []byte("apiVersion: guardrail.dev/v1alpha1\nkind: Intents\nintents:\n  - from: cidr:nope\n    to: shop/frontend\n    ports: [\"8080\"]\n  - from: ingress-controller ops/none\n    to: shop/frontend\n    ports: [\"8080\"]\n"))
+	res := manifest.NewLoader().Load([]string{"testdata/app.yaml"})
+	_, errs := Resolve(f, "bad.yaml", inventory.New(res.Objects))
+	if len(errs) != 2 || !strings.Contains(errs[0].Error(), "bad.yaml:4: intents[0].from") || !strings.Contains(errs[1].Error(), "no workload ops/none") {
+		t.Errorf("errors: %v", errs)
+	}
+}
