@@ -151,10 +151,10 @@ func TestEgressToPeersPartitionsPorts(t *testing.T) {
 		}
 	}
 	want := []string{
-		"cidr:203.0.113.0/24 443/TCP allow", "cidr:203.0.113.0/24 30000-30100/TCP allow", "cidr:203.0.113.0/24 */TCP deny",
-		"internet 443/TCP allow", "internet 30000-30100/TCP deny", "internet */TCP deny",
-		"namespace:* 443/TCP deny", "namespace:* 30000-30100/TCP deny", "namespace:* */TCP deny",
-		"nodes 443/TCP deny", "nodes 30000-30100/TCP deny", "nodes */TCP deny",
+		"cidr:203.0.113.0/24 443/TCP allow", "cidr:203.0.113.0/24 30000-30100/TCP allow", "cidr:203.0.113.0/24 */TCP deny", "cidr:203.0.113.0/24 */UDP deny",
+		"internet 443/TCP allow", "internet 30000-30100/TCP deny", "internet */TCP deny", "internet */UDP deny",
+		"namespace:* 443/TCP deny", "namespace:* 30000-30100/TCP deny", "namespace:* */TCP deny", "namespace:* */UDP deny",
+		"nodes 443/TCP deny", "nodes 30000-30100/TCP deny", "nodes */TCP deny", "nodes */UDP deny",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("cart's egress to peers:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -30,7 +30,7 @@ func (m *Model) peerDestinationPorts() []PortVerdict {
 		policies = m.Policies
 	}
 	type span struct{ lo, hi int32 }
-	spans := map[corev1.Protocol][]span{corev1.ProtocolTCP: nil}
+	spans := map[corev1.Protocol][]span{corev1.ProtocolTCP: nil, corev1.ProtocolUDP: nil}
 	for _, np := range policies {
 		for _, r := range np.Spec.Egress {
 			for _, p := range r.Ports {
