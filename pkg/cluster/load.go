@@ -338,3 +338,15 @@ func fold(lists [][]*inventory.Object) ([]*inventory.Object, int) {
 	}
 	return out, folded
 }
+
+// Fold is fold for callers that hold the listed objects themselves (the
+// continuous watch's informer caches): lists in Resources order, controller-
+// owned objects folded into their owner exactly as Load folds them.
+func Fold(lists [][]*inventory.Object) ([]*inventory.Object, int) { return fold(lists) }
+
+// Object wraps a live object (with its GroupVersionKind set) for the
+// inventory as Load does, keeping a Pod's addresses.
+func Object(o runtime.Object) (*inventory.Object, error) { return object(o) }
+
+// IsWorkloadResource reports whether a resource's objects run pods.
+func IsWorkloadResource(resource string) bool { return workloadResources[resource] }

@@ -1,0 +1,130 @@
+package watch
+
+import (
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/guardrail-k8s/guardrail/pkg/cluster"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+)
+
+// source is one informer on one kind of the kinds table, and whether it
+// can currently be read.
+type source struct {
+	res      cluster.Resource
+	informer cache.SharedIndexInformer
+	mu       sync.Mutex
+	err      error  // the last list/watch error, nil once it lists again
+	errRV    string // the informer's last synced version when err was set
+}
+
+func (s *source) setErr(err error) {
+	s.mu.Lock()
+	s.err = err
+	s.errRV = s.informer.LastSyncResourceVersion()
+	s.mu.Unlock()
+}
+
+// lastErr is the error that keeps the kind from being read, cleared once
+// the informer has listed again (its synced version moved).
+func (s *source) lastErr() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil && s.informer.HasSynced() && s.informer.LastSyncResourceVersion() != s.errRV {
+		s.err = nil
+	}
+	if s.err == nil && !s.informer.HasSynced() {
+		return errNotSynced
+	}
+	return s.err
+}
+
+// managers remembers, per object UID, the field manager and time of its
+// latest change, read from managedFields before the transform drops them.
+type managers struct {
+	mu sync.Mutex
+	m  map[string]change
+}
+
+type change struct {
+	manager string
+	at      time.Time
+}
+
+func (m *managers) get(uid string) change {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.m[uid]
+}
+
+// transform slims an object before it is cached: managedFields are
+// dropped (the largest part of most objects and read by no rule), after
+// their latest entry is noted for drift attribution.
+func (m *managers) transform(obj any) (any, error) {
+	acc, err := meta.Accessor(obj)
+	if err != nil {
+		return obj, nil // a tombstone or a non-object: cached as it is
+	}
+	var latest change
+	for _, mf := range acc.GetManagedFields() {
+		if mf.Time != nil && (latest.at.IsZero() || mf.Time.After(latest.at)) {
+			latest = change{manager: mf.Manager, at: mf.Time.Time}
+		}
+	}
+	if latest.manager != "" {
+		m.mu.Lock()
+		m.m[string(acc.GetUID())] = latest
+		m.mu.Unlock()
+	}
+	acc.SetManagedFields(nil)
+	return obj, nil
+}
+
+// newSources makes one informer per kind of the kinds table; Secrets only
+// with includeSecrets (as `scan --live`: their values are what they are).
+func newSources(client kubernetes.Interface, includeSecrets bool, m *managers, onChange func()) (informers.SharedInformerFactory, []*source, []string, error) {
+	factory := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithTransform(m.transform))
+	var out []*source
+	var skipped []string
+	for _, r := range cluster.Resources {
+		if r.Sensitive && !includeSecrets {
+			skipped = append(skipped, r.GVR.Resource+": not watched without --include-secrets")
+			continue
+		}
+		gi, err := factory.ForResource(r.GVR)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		s := &source{res: r, informer: gi.Informer()}
+		_ = s.informer.SetWatchErrorHandler(func(_ *cache.Reflector, err error) {
+			if apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err) || apierrors.IsNotFound(err) {
+				s.setErr(err)
+				onChange()
+			}
+		})
+		_, _ = s.informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
+			AddFunc:    func(any) { onChange() },
+			UpdateFunc: func(a, b any) { onChange() },
+			DeleteFunc: func(any) { onChange() },
+		})
+		out = append(out, s)
+	}
+	return factory, out, skipped, nil
+}
+
+// errNotSynced is the state of a kind whose first list has not finished.
+var errNotSynced = errors.New("not listed yet")
+
+// uidOf returns an object's UID, or "".
+func uidOf(obj any) string {
+	if o, ok := obj.(metav1.Object); ok {
+		return string(o.GetUID())
+	}
+	return ""
+}

@@ -1,0 +1,134 @@
+package watch
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/guardrail-k8s/guardrail/pkg/api"
+	"github.com/guardrail-k8s/guardrail/pkg/engine"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are the watcher's Prometheus metrics. Every replica serves
+// them; only the leader writes reports. docs/metrics.md lists them.
+type Metrics struct {
+	findings   *prometheus.GaugeVec
+	score      *prometheus.GaugeVec
+	evaluation prometheus.Histogram
+	lastPass   prometheus.Gauge
+	partial    prometheus.Gauge
+	unreadable *prometheus.GaugeVec
+	cached     *prometheus.GaugeVec
+	writes     *prometheus.CounterVec
+	lag        prometheus.Histogram
+}
+
+// MetricDoc describes one metric for the docs.
+type MetricDoc struct{ Name, Type, Help string }
+
+// NewMetrics registers the metrics with reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		findings: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "guardrail_findings",
+			Help: "Active findings by severity, rule and namespace (\"\" for cluster-scoped objects)."}, []string{"severity", "rule", "namespace"}),
+		score: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "guardrail_posture_score",
+			Help: "Posture score 0-100 per namespace, as scan computes it for the namespace's objects."}, []string{"namespace"}),
+		evaluation: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "guardrail_evaluation_seconds",
+			Help: "Time of one evaluation pass over the cached objects.", Buckets: prometheus.ExponentialBuckets(0.005, 2, 14)}),
+		lastPass: prometheus.NewGauge(prometheus.GaugeOpts{Name: "guardrail_last_pass_timestamp_seconds",
+			Help: "Unix time of the last evaluation pass."}),
+		partial: prometheus.NewGauge(prometheus.GaugeOpts{Name: "guardrail_partial",
+			Help: "1 when some kind could not be read (findings may be missing), else 0."}),
+		unreadable: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "guardrail_kind_unreadable",
+			Help: "1 for a kind the watcher cannot list or watch (forbidden, not served, not yet listed)."}, []string{"resource"}),
+		cached: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "guardrail_cached_objects",
+			Help: "Objects in each informer's cache."}, []string{"resource"}),
+		lag: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "guardrail_change_to_evaluation_seconds",
+			Help: "Time from the first change an informer delivered to the end of the pass that judged it.", Buckets: prometheus.ExponentialBuckets(0.01, 2, 12)}),
+		writes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "guardrail_report_writes_total",
+			Help: "Report writes by result: created, updated, error."}, []string{"result"}),
+	}
+	reg.MustRegister(m.findings, m.score, m.evaluation, m.lastPass, m.partial, m.unreadable, m.cached, m.writes, m.lag)
+	return m
+}
+
+// MetricDocs lists the metrics, for docs/metrics.md.
+func MetricDocs() []MetricDoc {
+	m := NewMetrics(prometheus.NewRegistry())
+	var out []MetricDoc
+	for _, c := range []prometheus.Collector{m.findings, m.score, m.evaluation, m.lastPass, m.partial, m.unreadable, m.cached, m.writes, m.lag} {
+		ch := make(chan *prometheus.Desc, 1)
+		c.Describe(ch)
+		d := (<-ch).String()
+		out = append(out, MetricDoc{Name: between(d, `fqName: "`, `"`), Help: between(d, `help: "`, `"`), Type: metricType(c)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func metricType(c prometheus.Collector) string {
+	switch c.(type) {
+	case prometheus.Histogram:
+		return "histogram"
+	case *prometheus.CounterVec:
+		return "counter"
+	}
+	return "gauge"
+}
+
+func between(s, a, b string) string {
+	_, rest, ok := strings.Cut(s, a)
+	if !ok {
+		return ""
+	}
+	v, _, _ := strings.Cut(rest, b)
+	return v
+}
+
+func (m *Metrics) write(result string) {
+	if m != nil {
+		m.writes.WithLabelValues(result).Inc()
+	}
+}
+
+// observe publishes a pass's state.
+func (m *Metrics) observe(st *State, sources []*source) {
+	m.findings.Reset()
+	m.score.Reset()
+	worst := map[string]map[string]api.Severity{}
+	for _, f := range st.Findings {
+		if f.Suppressed != nil || f.Platform {
+			continue
+		}
+		m.findings.WithLabelValues(f.Severity.String(), f.RuleID, f.Object.Namespace).Inc()
+		ns := f.Object.Namespace
+		if worst[ns] == nil {
+			worst[ns] = map[string]api.Severity{}
+		}
+		k := f.Object.String()
+		if w, ok := worst[ns][k]; !ok || f.Severity > w {
+			worst[ns][k] = f.Severity
+		}
+	}
+	for ns := range st.Namespaces {
+		m.score.WithLabelValues(ns).Set(float64(engine.ScoreOf(st.Passed[ns]+len(worst[ns]), worst[ns])))
+	}
+	m.evaluation.Observe(st.Took.Seconds())
+	if st.Lag > 0 {
+		m.lag.Observe(st.Lag.Seconds())
+	}
+	m.lastPass.Set(float64(st.At.Unix()))
+	if st.Partial {
+		m.partial.Set(1)
+	} else {
+		m.partial.Set(0)
+	}
+	for _, s := range sources {
+		v := 0.0
+		if s.lastErr() != nil {
+			v = 1
+		}
+		m.unreadable.WithLabelValues(s.res.GVR.Resource).Set(v)
+		m.cached.WithLabelValues(s.res.GVR.Resource).Set(float64(len(s.informer.GetStore().ListKeys())))
+	}
+}

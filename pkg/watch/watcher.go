@@ -1,0 +1,376 @@
+package watch
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/guardrail-k8s/guardrail/pkg/api"
+	"github.com/guardrail-k8s/guardrail/pkg/cluster"
+	"github.com/guardrail-k8s/guardrail/pkg/engine"
+	"github.com/guardrail-k8s/guardrail/pkg/inventory"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/cache"
+)
+
+// Options configure a Watcher.
+type Options struct {
+	// Config reaches the API server.
+	Config *rest.Config
+	// Engine makes the engine for a pass: the same options as `scan --live`.
+	Engine func() *engine.Engine
+	// IncludeSecrets watches Secrets (their values are read).
+	IncludeSecrets bool
+	// Debounce is how long changes gather before a pass (default 200 ms).
+	Debounce time.Duration
+	// FullPass is the period of a pass with no change (default 1 h).
+	FullPass time.Duration
+	// Format is the report API (default OpenReports); Reports false
+	// writes none.
+	Format  Format
+	Reports bool
+	// MaxResults caps each report's results (default 1000).
+	MaxResults int
+	// Leader, when set, says whether this replica may write (leader
+	// election); nil means always.
+	Leader func() bool
+	// Metrics receives the state after every pass; nil for none.
+	Metrics *Metrics
+	// Logger logs passes and writes (default slog.Default()).
+	Logger *slog.Logger
+	// Now is the clock (tests); default time.Now.
+	Now func() time.Time
+}
+
+// State is the outcome of one pass.
+type State struct {
+	// Findings are the active and suppressed findings, with drift.
+	Findings []Tracked
+	// Problems say which kinds could not be read: a partial state.
+	Problems []string
+	// Partial is true when a kind could not be read.
+	Partial bool
+	// Objects counts the judged objects; Passed per namespace those
+	// without an active finding.
+	Objects int
+	Passed  map[string]int
+	// Namespaces are the live namespaces with their UIDs.
+	Namespaces map[string]string
+	// Summary is the engine's summary (score, counts).
+	Summary engine.Summary
+	// At is when the pass ran and Took how long it took.
+	At   time.Time
+	Took time.Duration
+	// Lag is from the first change of the burst to the end of the pass.
+	Lag time.Duration
+}
+
+// Watcher keeps judging the live cluster.
+type Watcher struct {
+	opts     Options
+	client   kubernetes.Interface
+	dyn      dynamic.Interface
+	factory  informers.SharedInformerFactory
+	sources  []*source
+	skipped  []string
+	managers *managers
+	trigger  chan struct{}
+	version  *api.ObjectRef
+
+	mu        sync.Mutex
+	state     *State
+	firstSeen map[string]time.Time // fingerprint -> first seen (restored from reports)
+	origin    map[string]Tracked   // fingerprint -> generation and manager at first sight
+	passes    int
+	writer    *writer
+	// firstChange is when the oldest change not yet judged arrived.
+	changeMu    sync.Mutex
+	firstChange time.Time
+	// reload asks the pass to re-read the reports before writing (a
+	// replica that just became leader does not know what the last one wrote).
+	reload atomic.Bool
+}
+
+// New makes a watcher; Run starts it.
+func New(opts Options) (*Watcher, error) {
+	if opts.Debounce <= 0 {
+		opts.Debounce = 200 * time.Millisecond
+	}
+	if opts.FullPass <= 0 {
+		opts.FullPass = time.Hour
+	}
+	if opts.Format == "" {
+		opts.Format = OpenReports
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	cfg := rest.CopyConfig(opts.Config)
+	cfg.Timeout = 0 // watches are long; each request of the writer has its own context
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	w := &Watcher{opts: opts, client: client, dyn: dyn, managers: &managers{m: map[string]change{}},
+		trigger: make(chan struct{}, 1), firstSeen: map[string]time.Time{}, origin: map[string]Tracked{}}
+	w.factory, w.sources, w.skipped, err = newSources(client, opts.IncludeSecrets, w.managers, w.poke)
+	if err != nil {
+		return nil, err
+	}
+	w.writer = &writer{dyn: dyn, format: opts.Format, logger: opts.Logger, written: map[string]string{}, metrics: opts.Metrics}
+	return w, nil
+}
+
+// poke asks for a pass; changes coalesce.
+func (w *Watcher) poke() {
+	w.changeMu.Lock()
+	if w.firstChange.IsZero() {
+		w.firstChange = time.Now()
+	}
+	w.changeMu.Unlock()
+	select {
+	case w.trigger <- struct{}{}:
+	default:
+	}
+}
+
+// Run starts the informers, then evaluates after every burst of changes
+// and at least every FullPass, until ctx ends.
+func (w *Watcher) Run(ctx context.Context) error {
+	if w.opts.Reports {
+		if err := w.restore(ctx); err != nil {
+			w.opts.Logger.Warn("could not read existing reports; first-seen times start now", "err", err)
+		}
+	}
+	w.factory.Start(ctx.Done())
+	defer w.factory.Shutdown()
+	// Wait for the first lists, but not forever for a kind that may not be
+	// listed: that kind is reported as not read.
+	syncCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	for _, s := range w.sources {
+		for !s.informer.HasSynced() && syncCtx.Err() == nil && s.lastErr() == errNotSynced {
+			select {
+			case <-syncCtx.Done():
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}
+	cancel()
+	full := time.NewTicker(w.opts.FullPass)
+	defer full.Stop()
+	w.pass(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-full.C:
+		case <-w.trigger:
+			// Gather the burst.
+			t := time.NewTimer(w.opts.Debounce)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return nil
+			case <-t.C:
+			}
+		}
+		w.pass(ctx)
+	}
+}
+
+// BecameLeader makes the next pass re-read the reports, then write: call
+// it when this replica starts leading.
+func (w *Watcher) BecameLeader() {
+	w.reload.Store(true)
+	w.poke()
+}
+
+// State returns the latest pass's state (nil before the first).
+func (w *Watcher) State() *State {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.state
+}
+
+// Passes counts the passes run.
+func (w *Watcher) Passes() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.passes
+}
+
+// pass evaluates the cached objects with the engine, exactly as a live
+// scan evaluates what it lists (same folding, same engine), updates drift
+// and metrics, and, on the leader, writes the reports that changed.
+func (w *Watcher) pass(ctx context.Context) {
+	start := w.opts.Now()
+	w.changeMu.Lock()
+	changed := w.firstChange
+	w.firstChange = time.Time{}
+	w.changeMu.Unlock()
+	st := &State{At: start, Passed: map[string]int{}, Namespaces: map[string]string{}}
+	lists := make([][]*inventory.Object, 0, len(w.sources))
+	workloadKinds := 0
+	for _, s := range w.sources {
+		if err := s.lastErr(); err != nil {
+			st.Partial = true
+			st.Problems = append(st.Problems, fmt.Sprintf("%s: not read: %v", s.res.GVR.Resource, err))
+			continue
+		}
+		if cluster.IsWorkloadResource(s.res.GVR.Resource) {
+			workloadKinds++
+		}
+		var l []*inventory.Object
+		items := s.informer.GetStore().List()
+		// The API server lists by namespace/name; the cache is a map. Rules
+		// that pick one object among several (the binding a finding is
+		// reported on) must see the order a live scan sees.
+		sort.Slice(items, func(i, j int) bool { return storeKey(items[i]) < storeKey(items[j]) })
+		for _, item := range items {
+			ro, ok := item.(runtime.Object)
+			if !ok {
+				continue
+			}
+			ro = ro.DeepCopyObject() // rules must not see a cache object change under them
+			ro.GetObjectKind().SetGroupVersionKind(s.res.GVK)
+			if ns, ok := ro.(*corev1.Namespace); ok {
+				st.Namespaces[ns.Name] = string(ns.UID)
+			}
+			o, err := cluster.Object(ro)
+			if err != nil {
+				continue
+			}
+			l = append(l, o)
+		}
+		lists = append(lists, l)
+	}
+	objs, _ := cluster.Fold(lists)
+	if v := w.serverVersion(); v != nil {
+		objs = append(objs, v)
+	}
+	e := w.opts.Engine()
+	res := e.Scan(inventory.New(objs))
+	st.Summary = res.Summary
+	st.Summary.Partial = st.Partial
+	if workloadKinds == 0 {
+		st.Summary.Score = nil
+	}
+	failed := map[string]bool{}
+	for _, f := range res.Findings {
+		failed[f.Object.Kind+"/"+f.Object.Namespace+"/"+f.Object.Name] = true
+	}
+	for _, o := range objs {
+		if !failed[o.GVK.Kind+"/"+o.Namespace()+"/"+o.Name()] {
+			st.Passed[o.Namespace()]++
+		}
+	}
+	st.Objects = len(objs)
+	index := map[string]*inventory.Object{}
+	for _, o := range objs {
+		index[o.GVK.Kind+"/"+o.Namespace()+"/"+o.Name()] = o
+	}
+	w.mu.Lock()
+	seen := map[string]bool{}
+	track := func(f api.Finding) Tracked {
+		seen[f.Fingerprint] = true
+		t := Tracked{Finding: f}
+		first, ok := w.firstSeen[f.Fingerprint]
+		if !ok {
+			first = start
+			w.firstSeen[f.Fingerprint] = first
+			origin := Tracked{}
+			if o := index[f.Object.Kind+"/"+f.Object.Namespace+"/"+f.Object.Name]; o != nil {
+				origin.Generation = o.Meta.GetGeneration()
+				origin.Manager = w.managers.get(string(o.Meta.GetUID())).manager
+			}
+			w.origin[f.Fingerprint] = origin
+		}
+		t.FirstSeen = first
+		t.Generation, t.Manager = w.origin[f.Fingerprint].Generation, w.origin[f.Fingerprint].Manager
+		return t
+	}
+	for _, f := range res.Findings {
+		st.Findings = append(st.Findings, track(f))
+	}
+	for _, f := range res.Suppressed {
+		st.Findings = append(st.Findings, track(f))
+	}
+	for fp := range w.firstSeen {
+		if !seen[fp] {
+			delete(w.firstSeen, fp) // gone: if it comes back, it is new again
+			delete(w.origin, fp)
+		}
+	}
+	st.Took = w.opts.Now().Sub(start)
+	if !changed.IsZero() {
+		st.Lag = time.Since(changed)
+	}
+	w.state = st
+	w.passes++
+	w.mu.Unlock()
+	if w.opts.Metrics != nil {
+		w.opts.Metrics.observe(st, w.sources)
+	}
+	w.opts.Logger.Debug("pass", "objects", st.Objects, "findings", len(st.Findings), "took", st.Took, "lag", st.Lag, "partial", st.Partial)
+	if w.opts.Reports && (w.opts.Leader == nil || w.opts.Leader()) {
+		if w.reload.Swap(false) {
+			if err := w.restore(ctx); err != nil {
+				w.opts.Logger.Warn("could not re-read the reports", "err", err)
+			}
+		}
+		w.writer.write(ctx, w.reports(st))
+	}
+}
+
+// reports turns a state into one report per live namespace and one for
+// the cluster.
+func (w *Watcher) reports(st *State) []ReportInput {
+	by := map[string]*ReportInput{"": {Errors: st.Problems, MaxResults: w.opts.MaxResults, Passed: st.Passed[""]}}
+	for ns, uid := range st.Namespaces {
+		by[ns] = &ReportInput{Namespace: ns, NamespaceUID: uid, MaxResults: w.opts.MaxResults, Passed: st.Passed[ns]}
+	}
+	for _, f := range st.Findings {
+		in := by[f.Object.Namespace]
+		if in == nil {
+			continue // a namespace being deleted
+		}
+		in.Findings = append(in.Findings, f)
+	}
+	out := make([]ReportInput, 0, len(by))
+	for _, in := range by {
+		out = append(out, *in)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Namespace < out[j].Namespace })
+	return out
+}
+
+// storeKey is the object's namespace/name, the API server's list order.
+func storeKey(obj any) string {
+	k, _ := cache.MetaNamespaceKeyFunc(obj)
+	return k
+}
+
+// serverVersion is the cluster info object the version rules read.
+func (w *Watcher) serverVersion() *inventory.Object {
+	v, err := w.client.Discovery().ServerVersion()
+	if err != nil {
+		return nil
+	}
+	return cluster.InfoObject(v)
+}
