@@ -47,6 +47,9 @@ type Cluster struct {
 	names  []string
 	logs   []*bytes.Buffer
 	mu     sync.Mutex
+	// apiBin and apiArgs start the API server again (RestartAPIServer).
+	apiBin  string
+	apiArgs []string
 }
 
 // Binaries locates etcd and kube-apiserver. KUBE_APISERVER and ETCD
@@ -133,7 +136,8 @@ func Start(ctx context.Context, dir string, extraArgs ...string) (*Cluster, erro
 		"--storage-media-type", "application/vnd.kubernetes.protobuf",
 		"--cert-dir", pki, "--v", "0",
 	}
-	if err := c.run(apiBin, append(args, extraArgs...)...); err != nil {
+	c.apiBin, c.apiArgs = apiBin, append(args, extraArgs...)
+	if err := c.run(apiBin, c.apiArgs...); err != nil {
 		c.Stop()
 		return nil, err
 	}
@@ -192,6 +196,32 @@ func (c *Cluster) Hang() (resume func()) {
 		}
 	}
 	return func() {}
+}
+
+// RestartAPIServer kills the API server and, after between (during
+// which etcd stays up and the caller may, say, compact it), starts it
+// again on the same address and waits until it is ready: what clients see
+// when a control-plane node restarts.
+func (c *Cluster) RestartAPIServer(ctx context.Context, between func()) error {
+	for i := len(c.names) - 1; i >= 0; i-- {
+		if c.names[i] == "kube-apiserver" && c.procs[i].Process != nil {
+			c.procs[i].Process.Kill()
+			<-c.exited[i]
+			c.mu.Lock()
+			c.procs = append(c.procs[:i], c.procs[i+1:]...)
+			c.exited = append(c.exited[:i], c.exited[i+1:]...)
+			c.names = append(c.names[:i], c.names[i+1:]...)
+			c.logs = append(c.logs[:i], c.logs[i+1:]...)
+			c.mu.Unlock()
+		}
+	}
+	if between != nil {
+		between()
+	}
+	if err := c.run(c.apiBin, c.apiArgs...); err != nil {
+		return err
+	}
+	return c.waitReady(ctx)
 }
 
 // Stop kills the processes (API server first) and waits for them.

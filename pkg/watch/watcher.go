@@ -174,11 +174,19 @@ func (w *Watcher) Run(ctx context.Context) error {
 	cancel()
 	full := time.NewTicker(w.opts.FullPass)
 	defer full.Stop()
+	// While some kind cannot be read, look again every few seconds: a
+	// grant or a recovered server brings no event when the kind is empty.
+	recheck := time.NewTicker(5 * time.Second)
+	defer recheck.Stop()
 	w.pass(ctx)
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-recheck.C:
+			if st := w.State(); st == nil || !st.Partial {
+				continue
+			}
 		case <-full.C:
 		case <-w.trigger:
 			// Gather the burst.
