@@ -90,6 +90,17 @@ func find(objs []map[string]any, kind string) []map[string]any {
 	return out
 }
 
+// withoutWatch leaves out the watcher's objects (TestWatchChart checks them).
+func withoutWatch(objs []map[string]any) []map[string]any {
+	var out []map[string]any
+	for _, o := range objs {
+		if !strings.HasPrefix(str(o, "metadata", "name"), "guardrail-watch") {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
 func str(o map[string]any, path ...string) string {
 	var v any = o
 	for _, p := range path {
@@ -111,7 +122,7 @@ func container(t *testing.T, d map[string]any) map[string]any {
 // release; the Dockerfile builds the binary the image runs.
 func TestNamesAgree(t *testing.T) {
 	raw := docsOf(t, "webhook/webhook.yaml")
-	for name, objs := range map[string][]map[string]any{"webhook/webhook.yaml": raw, "chart": render(t, nil)} {
+	for name, objs := range map[string][]map[string]any{"webhook/webhook.yaml": raw, "chart": withoutWatch(render(t, nil))} {
 		svc := find(objs, "Service")
 		if len(svc) != 1 || str(svc[0], "metadata", "name") != admission.DefaultServiceName || str(svc[0], "metadata", "namespace") != admission.DefaultNamespace {
 			t.Errorf("%s: Service %v, want %s/%s", name, svc, admission.DefaultNamespace, admission.DefaultServiceName)
@@ -259,4 +270,75 @@ func TestInstallsApplyOnTheAPIServer(t *testing.T) {
 		}
 	}
 	_ = appsv1.SchemeGroupVersion
+}
+
+// TestWatchChart: the watcher's ClusterRole lists and watches exactly the
+// kinds the live scan lists (the scanner's rules with watch), writes only
+// its report kinds and Events; the Lease is the only thing it may write in
+// its namespace; the chart's CRDs are deploy/crds; its arguments are flags
+// of guardrail watch.
+func TestWatchChart(t *testing.T) {
+	for _, format := range []string{"openreports", "wgpolicyk8s"} {
+		objs := render(t, map[string]any{"watch": map[string]any{"reportFormat": format}})
+		var role map[string]any
+		for _, r := range find(objs, "ClusterRole") {
+			if str(r, "metadata", "name") == "guardrail-watch" {
+				role = r
+			}
+		}
+		if role == nil {
+			t.Fatal("no guardrail-watch ClusterRole")
+		}
+		scanner := docsOf(t, "scanner/clusterrole.yaml")[0]["rules"].([]any)
+		rules := role["rules"].([]any)
+		if len(rules) != len(scanner)+2 {
+			t.Fatalf("%s: %d rules, want the scanner's %d plus reports and events", format, len(rules), len(scanner))
+		}
+		for i, sr := range scanner {
+			want := map[string]any{}
+			for k, v := range sr.(map[string]any) {
+				want[k] = v
+			}
+			want["verbs"] = []any{"list", "watch"}
+			a, _ := yaml.Marshal(want)
+			b, _ := yaml.Marshal(rules[i])
+			if !bytes.Equal(a, b) {
+				t.Errorf("%s: rule %d is\n%s want the scanner's with watch\n%s", format, i, b, a)
+			}
+		}
+		group := map[string]string{"openreports": "openreports.io", "wgpolicyk8s": "wgpolicyk8s.io"}[format]
+		if g := fmt.Sprint(rules[len(scanner)].(map[string]any)["apiGroups"]); g != "["+group+"]" {
+			t.Errorf("%s: report rule for %s", format, g)
+		}
+		var args []string
+		for _, d := range find(objs, "Deployment") {
+			if str(d, "metadata", "name") == "guardrail-watch" {
+				for _, a := range container(t, d)["args"].([]any) {
+					args = append(args, a.(string))
+				}
+			}
+		}
+		if len(args) == 0 || args[0] != "watch" {
+			t.Fatalf("watch args %v", args)
+		}
+		var out, errb bytes.Buffer
+		// With --help the command parses every flag the chart passes (an
+		// unknown one fails) and stops there.
+		code := cli.Execute(append(args, "--help"), cli.IO{In: strings.NewReader(""), Out: &out, Err: &errb, Getenv: func(string) string { return "" }})
+		if code != 0 {
+			t.Errorf("guardrail %v: exit %d: %s", args, code, errb.String())
+		}
+	}
+	crds, _ := filepath.Glob("crds/*.yaml")
+	chartCRDs, _ := filepath.Glob(chartDir + "/crds/*.yaml")
+	if len(crds) != 4 || len(chartCRDs) != 4 {
+		t.Fatalf("CRDs: %v, chart %v", crds, chartCRDs)
+	}
+	for _, c := range crds {
+		a, _ := os.ReadFile(c)
+		b, _ := os.ReadFile(filepath.Join(chartDir, "crds", filepath.Base(c)))
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s differs from the chart's copy", c)
+		}
+	}
 }

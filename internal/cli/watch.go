@@ -37,6 +37,8 @@ type watchOptions struct {
 	leaseName      string
 	since          string
 	output         string
+	events         bool
+	eventSeverity  string
 }
 
 func newWatchCommand(streams IO) *cobra.Command {
@@ -88,6 +90,8 @@ one is at or above --fail-on: "did this rollout introduce anything?".`,
 	f.BoolVar(&o.leaderElect, "leader-elect", false, "only the replica holding a coordination.k8s.io Lease writes reports")
 	f.StringVar(&o.leaseNamespace, "lease-namespace", "", "namespace of the Lease (default: $POD_NAMESPACE, else guardrail)")
 	f.StringVar(&o.leaseName, "lease-name", "guardrail-watch", "name of the Lease")
+	f.BoolVar(&o.events, "events", true, "post a Warning Event on the object of each new finding at or above --event-severity (once per finding, rate-limited)")
+	f.StringVar(&o.eventSeverity, "event-severity", "high", "lowest severity that gets an Event")
 	f.StringVar(&o.since, "since", "", "print the findings that first appeared since TIME (RFC 3339 or a duration like 15m) and exit")
 	f.StringVarP(&o.output, "output", "o", "table", "with --since: table or json")
 	return cmd
@@ -125,7 +129,11 @@ func (o *watchOptions) run(ctx context.Context, streams IO) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := watch.NewMetrics(reg)
-	wopts := watch.Options{Config: cfg, Engine: func() *engine.Engine { return engine.New(opts...) }, IncludeSecrets: o.scan.live.includeSecrets,
+	evSev, err := api.ParseSeverity(o.eventSeverity)
+	if err != nil {
+		return usageErr("--event-severity: %v", err)
+	}
+	wopts := watch.Options{Events: o.events, EventSeverity: evSev, Config: cfg, Engine: func() *engine.Engine { return engine.New(opts...) }, IncludeSecrets: o.scan.live.includeSecrets,
 		Debounce: o.debounce, FullPass: o.fullPass, Format: format, Reports: !o.noReports, MaxResults: o.maxResults, Metrics: metrics, Logger: logger}
 	var election *watch.Election
 	if o.leaderElect {

@@ -30,7 +30,7 @@ type MetricDoc struct{ Name, Type, Help string }
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		findings: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "guardrail_findings",
-			Help: "Active findings by severity, rule and namespace (\"\" for cluster-scoped objects)."}, []string{"severity", "rule", "namespace"}),
+			Help: "Active findings by severity, rule and namespace (empty for cluster-scoped objects)."}, []string{"severity", "rule", "namespace"}),
 		score: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "guardrail_posture_score",
 			Help: "Posture score 0-100 per namespace, as scan computes it for the namespace's objects."}, []string{"namespace"}),
 		evaluation: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "guardrail_evaluation_seconds",
@@ -44,7 +44,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		cached: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "guardrail_cached_objects",
 			Help: "Objects in each informer's cache."}, []string{"resource"}),
 		lag: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "guardrail_change_to_evaluation_seconds",
-			Help: "Time from the first change an informer delivered to the end of the pass that judged it.", Buckets: prometheus.ExponentialBuckets(0.01, 2, 12)}),
+			Help: "Time from the first change an informer delivered to the end of the evaluation that judged it (before reports are written).", Buckets: prometheus.ExponentialBuckets(0.01, 2, 12)}),
 		writes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "guardrail_report_writes_total",
 			Help: "Report writes by result: created, updated, error."}, []string{"result"}),
 	}
@@ -131,4 +131,16 @@ func (m *Metrics) observe(st *State, sources []*source) {
 		m.unreadable.WithLabelValues(s.res.GVR.Resource).Set(v)
 		m.cached.WithLabelValues(s.res.GVR.Resource).Set(float64(len(s.informer.GetStore().ListKeys())))
 	}
+}
+
+// MetricsMarkdown writes docs/metrics.md from the registered metrics.
+func MetricsMarkdown() string {
+	var b strings.Builder
+	b.WriteString("# guardrail watch metrics\n\n")
+	b.WriteString("Generated from `pkg/watch/metrics.go` (`go test ./pkg/watch -run MetricsDoc -update`). Every replica serves them at `--metrics-addr` `/metrics`, with the Go and process collectors; only the leader writes reports, so `guardrail_report_writes_total` grows on one replica.\n\n")
+	b.WriteString("| metric | type | meaning |\n|---|---|---|\n")
+	for _, d := range MetricDocs() {
+		b.WriteString("| `" + d.Name + "` | " + d.Type + " | " + d.Help + " |\n")
+	}
+	return b.String()
 }

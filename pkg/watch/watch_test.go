@@ -1,7 +1,6 @@
 package watch
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/guardrail-k8s/guardrail/internal/testcluster"
+	"github.com/guardrail-k8s/guardrail/pkg/api"
 	"github.com/guardrail-k8s/guardrail/pkg/engine"
 	"github.com/guardrail-k8s/guardrail/pkg/rules"
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,47 +23,34 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/wait"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 )
 
-// installCRDs creates deploy/crds on the API server (server-side
-// validation of the shipped CRDs) and waits until they are served.
-func installCRDs(t *testing.T, cfg *rest.Config) dynamic.Interface {
+// installCRDs creates deploy/crds on the API server (its validation of
+// the shipped CRDs) and waits until they are served.
+func installCRDs(t *testing.T, tc *testcluster.Cluster, cfg *rest.Config) dynamic.Interface {
 	t.Helper()
-	dyn, err := dynamic.NewForConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	crdGVR := schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
 	files, _ := filepath.Glob("../../deploy/crds/*.yaml")
 	if len(files) != 4 {
 		t.Fatalf("deploy/crds has %d files, want 4", len(files))
 	}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		u := &unstructured.Unstructured{}
-		if err := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096).Decode(&u.Object); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		if _, err := dyn.Resource(crdGVR).Create(context.Background(), u, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-			t.Fatalf("the API server rejects %s: %v", f, err)
-		}
+	if err := tc.CreateCRDs(context.Background(), files...); err != nil {
+		t.Fatal(err)
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
 	}
 	for _, f := range []Format{OpenReports, PolicyReports} {
 		ns, cl := f.Kinds()
 		for _, gvr := range []schema.GroupVersionResource{ns, cl} {
-			err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
-				_, err := dyn.Resource(gvr).List(ctx, metav1.ListOptions{})
-				return err == nil, nil
-			})
-			if err != nil {
-				t.Fatalf("%s not served: %v", gvr, err)
+			if !eventually(30*time.Second, func() bool {
+				_, err := dyn.Resource(gvr).List(context.Background(), metav1.ListOptions{})
+				return err == nil
+			}) {
+				t.Fatalf("%s not served", gvr)
 			}
 		}
 	}
@@ -89,7 +76,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{tc: tc, cfg: cfg, client: client, dyn: installCRDs(t, cfg)}
+	return &fixture{tc: tc, cfg: cfg, client: client, dyn: installCRDs(t, tc, cfg)}
 }
 
 func defaultEngine() *engine.Engine {
@@ -317,4 +304,48 @@ func (f *fixture) reportVersions(t *testing.T) string {
 		}
 	}
 	return b.String()
+}
+
+// TestWatchEventsAndPolicyReports: with --report-format wgpolicyk8s the
+// watcher writes PolicyReports (accepted by the shipped CRD), and each
+// new finding at or above high gets one Warning Event on its object, not
+// repeated on later passes.
+func TestWatchEventsAndPolicyReports(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	w, _ := f.start(t, Options{Reports: true, Format: PolicyReports, Events: true, EventSeverity: api.SeverityHigh})
+	ns := "events"
+	f.namespace(t, ns)
+	ctx := context.Background()
+	if _, err := f.client.CoreV1().Pods(ns).Create(ctx, pod("bad", true), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !eventually(10*time.Second, func() bool {
+		u, err := f.report(PolicyReports, ns)
+		return err == nil && u.GetKind() == "PolicyReport" && has(results(u), "pss-privileged Pod/bad")
+	}) {
+		t.Fatal("no PolicyReport with the finding")
+	}
+	count := func() (n int) {
+		l, _ := f.client.CoreV1().Events(ns).List(ctx, metav1.ListOptions{FieldSelector: "reason=" + EventReason})
+		for _, e := range l.Items {
+			if e.InvolvedObject.Name == "bad" && strings.HasPrefix(e.Message, "pss-privileged") {
+				n++
+			}
+		}
+		return n
+	}
+	if !eventually(5*time.Second, func() bool { return count() == 1 }) {
+		t.Fatalf("%d Events for the privileged pod, want 1", count())
+	}
+	// More passes (a change elsewhere): no second Event.
+	p := w.Passes()
+	if _, err := f.client.CoreV1().ConfigMaps(ns).Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "poke"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(5*time.Second, func() bool { return w.Passes() > p })
+	time.Sleep(300 * time.Millisecond)
+	if n := count(); n != 1 {
+		t.Errorf("%d Events after another pass, want still 1", n)
+	}
 }

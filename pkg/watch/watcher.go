@@ -13,6 +13,7 @@ import (
 	"github.com/guardrail-k8s/guardrail/pkg/cluster"
 	"github.com/guardrail-k8s/guardrail/pkg/engine"
 	"github.com/guardrail-k8s/guardrail/pkg/inventory"
+	"golang.org/x/time/rate"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/dynamic"
@@ -43,6 +44,11 @@ type Options struct {
 	// Leader, when set, says whether this replica may write (leader
 	// election); nil means always.
 	Leader func() bool
+	// Events posts a Kubernetes Event on the object of each new finding
+	// at or above EventSeverity (leader only, once per finding, at most
+	// 5 per second with bursts of 20).
+	Events        bool
+	EventSeverity api.Severity
 	// Metrics receives the state after every pass; nil for none.
 	Metrics *Metrics
 	// Logger logs passes and writes (default slog.Default()).
@@ -92,6 +98,7 @@ type Watcher struct {
 	origin    map[string]Tracked   // fingerprint -> generation and manager at first sight
 	passes    int
 	writer    *writer
+	events    *events
 	// firstChange is when the oldest change not yet judged arrived.
 	changeMu    sync.Mutex
 	firstChange time.Time
@@ -133,6 +140,7 @@ func New(opts Options) (*Watcher, error) {
 	if err != nil {
 		return nil, err
 	}
+	w.events = &events{client: client, min: opts.EventSeverity, limiter: rate.NewLimiter(5, 20), posted: map[string]bool{}}
 	w.writer = &writer{dyn: dyn, format: opts.Format, logger: opts.Logger, written: map[string]string{}, metrics: opts.Metrics}
 	return w, nil
 }
@@ -343,6 +351,9 @@ func (w *Watcher) pass(ctx context.Context) {
 			}
 		}
 		w.writer.write(ctx, w.reports(st))
+	}
+	if w.opts.Events && (w.opts.Leader == nil || w.opts.Leader()) {
+		w.events.post(ctx, st.Findings, func(f Tracked) bool { return f.FirstSeen.Equal(start) })
 	}
 }
 
