@@ -190,9 +190,11 @@ func (o *scanOptions) run(cmd *cobra.Command, paths []string, streams IO) error 
 	stream := engine.New(opts...).NewStream(engine.WithSlimming())
 	loaded := manifest.NewLoader(manifest.WithStdin(streams.In), manifest.WithSink(stream.Add), manifest.WithChart(o.chart.options(o.live.namespace)),
 		manifest.WithFollowSymlinks(o.followSymlinks), manifest.WithExclude(append(r.exclude, o.exclude...))).Load(paths)
-	res := stream.Finish(inventory.New(loaded.Objects))
+	inv := inventory.New(loaded.Objects)
+	res := stream.Finish(inv)
 	res.Problems = loaded.Problems
 	res.RecountProblems()
+	setHTMLContext(printer, inv, "manifests: "+strings.Join(paths, ", "))
 	if err := o.report(res, r, printer, out, streams); err != nil || len(loaded.Objects) > 0 {
 		return err
 	}

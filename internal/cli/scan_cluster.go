@@ -118,7 +118,9 @@ func (o *scanOptions) runCluster(cmd *cobra.Command, streams IO) error {
 	}
 	info := cluster.InfoObject(loaded.Version)
 	stream.Add(info)
-	res := stream.Finish(inventory.New(append(loaded.Objects, info)))
+	inv := inventory.New(append(loaded.Objects, info))
+	res := stream.Finish(inv)
+	setHTMLContext(printer, inv, "live cluster "+cfg.Host)
 	res.Problems = loaded.Problems
 	res.Skipped = loaded.Skipped
 	res.RecountProblems()

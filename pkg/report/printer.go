@@ -32,6 +32,7 @@ var Formats = map[string]func(Options) Printer{
 	"sarif":    func(o Options) Printer { return &sarifPrinter{o} },
 	"junit":    func(o Options) Printer { return &junitPrinter{o} },
 	"markdown": func(o Options) Printer { return &markdownPrinter{o} },
+	"html":     func(o Options) Printer { return &htmlPrinter{o: o} },
 }
 
 // FormatNames returns the format names, sorted.

@@ -1,0 +1,36 @@
+package cli
+
+import (
+	"github.com/guardrail-k8s/guardrail/pkg/inventory"
+	"github.com/guardrail-k8s/guardrail/pkg/netpol"
+	"github.com/guardrail-k8s/guardrail/pkg/report"
+)
+
+// maxGraphWorkloads bounds the network drawn in an HTML report: above it
+// the matrix (quadratic in unisolated workloads) is left out, and the
+// page says to use netpol matrix on a namespace.
+const maxGraphWorkloads = 3000
+
+// setHTMLContext gives an HTML printer the objects per namespace and the
+// network matrix of what was scanned, with the default peers.
+func setHTMLContext(p report.Printer, inv *inventory.Inventory, source string) {
+	cs, ok := p.(report.ContextSetter)
+	if !ok || inv == nil {
+		return
+	}
+	c := report.Context{ObjectsPerNamespace: map[string]int{}, Source: source}
+	workloads := 0
+	for _, o := range inv.Objects() {
+		c.ObjectsPerNamespace[o.Namespace()]++
+		if o.Workload != nil {
+			workloads++
+		}
+	}
+	if workloads > 0 && workloads <= maxGraphWorkloads {
+		m := netpol.FromInventory(inv)
+		m.SetPeers(netpol.DefaultPeers())
+		rep := m.NewMatrixReport(netpol.EdgeOptions{})
+		c.Network, c.Because = &rep, m.Because
+	}
+	cs.SetContext(c)
+}
