@@ -163,7 +163,9 @@ func (p *htmlPrinter) Print(w io.Writer, res *engine.Result) error {
 		ns.Score = engine.ScoreOf(ns.Objects, worst[name])
 		d.Namespaces = append(d.Namespaces, *ns)
 	}
-	sort.Slice(d.Namespaces, func(i, j int) bool { return d.Namespaces[i].Score < d.Namespaces[j].Score || d.Namespaces[i].Score == d.Namespaces[j].Score && d.Namespaces[i].Name < d.Namespaces[j].Name })
+	sort.Slice(d.Namespaces, func(i, j int) bool {
+		return d.Namespaces[i].Score < d.Namespaces[j].Score || d.Namespaces[i].Score == d.Namespaces[j].Score && d.Namespaces[i].Name < d.Namespaces[j].Name
+	})
 	for _, r := range res.Rules {
 		hr := htmlRule{Title: r.Title, Severity: r.Severity.String(), Category: string(r.Category), Rationale: r.Rationale, Remediation: r.Remediation}
 		for _, ref := range r.References {
