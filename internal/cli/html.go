@@ -14,10 +14,13 @@ const maxGraphWorkloads = 3000
 // setHTMLContext gives an HTML printer the objects per namespace and the
 // network matrix of what was scanned, with the default peers.
 func setHTMLContext(p report.Printer, inv *inventory.Inventory, source string) {
-	cs, ok := p.(report.ContextSetter)
-	if !ok || inv == nil {
-		return
+	if cs, ok := p.(report.ContextSetter); ok && inv != nil {
+		cs.SetContext(htmlContext(inv, source))
 	}
+}
+
+// htmlContext is what the HTML page shows besides the findings.
+func htmlContext(inv *inventory.Inventory, source string) report.Context {
 	c := report.Context{ObjectsPerNamespace: map[string]int{}, Source: source}
 	workloads := 0
 	for _, o := range inv.Objects() {
@@ -32,5 +35,5 @@ func setHTMLContext(p report.Printer, inv *inventory.Inventory, source string) {
 		rep := m.NewMatrixReport(netpol.EdgeOptions{})
 		c.Network, c.Because = &rep, m.Because
 	}
-	cs.SetContext(c)
+	return c
 }

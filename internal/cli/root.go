@@ -91,7 +91,7 @@ or nothing to scan, 3 partial live scan (kinds that could not be read).`,
 			}
 		}
 	}
-	root.AddCommand(newScanCommand(streams), newRulesCommand(streams), newRBACCommand(streams), newNetpolCommand(streams), newWebhookCommand(streams), newWatchCommand(streams), newVersionCommand(streams))
+	root.AddCommand(newScanCommand(streams), newRulesCommand(streams), newRBACCommand(streams), newNetpolCommand(streams), newWebhookCommand(streams), newWatchCommand(streams), newDashboardCommand(streams), newVersionCommand(streams))
 	registerCompletions(root)
 	return root
 }

@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"github.com/guardrail-k8s/guardrail/pkg/api"
+	"github.com/guardrail-k8s/guardrail/pkg/dashboard"
 	"github.com/guardrail-k8s/guardrail/pkg/engine"
+	"github.com/guardrail-k8s/guardrail/pkg/report"
 	"github.com/guardrail-k8s/guardrail/pkg/watch"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -37,6 +39,8 @@ type watchOptions struct {
 	leaseName      string
 	since          string
 	output         string
+	dashboard      string
+	noAuth         bool
 	events         bool
 	eventSeverity  string
 }
@@ -92,6 +96,8 @@ one is at or above --fail-on: "did this rollout introduce anything?".`,
 	f.StringVar(&o.leaseName, "lease-name", "guardrail-watch", "name of the Lease")
 	f.BoolVar(&o.events, "events", true, "post a Warning Event on the object of each new finding at or above --event-severity (once per finding, rate-limited)")
 	f.StringVar(&o.eventSeverity, "event-severity", "high", "lowest severity that gets an Event")
+	f.StringVar(&o.dashboard, "dashboard", "", "also serve the report page and /api/report from the watcher's state at ADDR (authenticated, see guardrail dashboard --help)")
+	f.BoolVar(&o.noAuth, "insecure-no-auth", false, "serve the dashboard without authentication (loopback only)")
 	f.StringVar(&o.since, "since", "", "print the findings that first appeared since TIME (RFC 3339 or a duration like 15m) and exit")
 	f.StringVarP(&o.output, "output", "o", "table", "with --since: table or json")
 	return cmd
@@ -173,6 +179,23 @@ func (o *watchOptions) run(ctx context.Context, streams IO) error {
 		id := first(os.Getenv("POD_NAME"), hostnameOr("guardrail"))
 		id = fmt.Sprintf("%s-%d", id, os.Getpid())
 		go func() { _ = election.Run(ctx, client, ns, o.leaseName, id, w.BecameLeader) }()
+	}
+	if o.dashboard != "" {
+		if err := dashboard.CheckAddress(o.dashboard, o.noAuth); err != nil {
+			return usageErr("%v", err)
+		}
+		snap := func() (*engine.Result, report.Context, bool) {
+			st := w.State()
+			if st == nil {
+				return nil, report.Context{}, false
+			}
+			return st.Result(), report.Context{ObjectsPerNamespace: st.ObjectsPerNamespace, Source: "live cluster (guardrail watch) " + cfg.Host}, true
+		}
+		go func() {
+			if err := serveDashboard(ctx, o.dashboard, o.noAuth, cfg, snap, logger); err != nil {
+				logger.Error("dashboard", "err", err)
+			}
+		}()
 	}
 	return w.Run(ctx)
 }

@@ -108,10 +108,28 @@ type htmlEdge struct {
 const maxHTMLEdges = 20000
 
 // Print writes one self-contained HTML file: no request leaves it (the
-// Content-Security-Policy allows only its own inline script and style, by
-// hash).
+// Content-Security-Policy allows only its own inline scripts, by hash).
 func (p *htmlPrinter) Print(w io.Writer, res *engine.Result) error {
-	d := htmlData{Version: p.o.Version, Generated: time.Now().UTC().Format(time.RFC3339), Source: p.ctx.Source, Summary: res.Summary, Rules: map[string]htmlRule{}}
+	return renderPage(w, pageData(res, p.ctx, p.o.Version), p.o.Version, false)
+}
+
+// ServedPage writes the page for a server that serves the scripts itself
+// at ScriptPaths: no inline script at all, so its CSP is script-src 'self'.
+func ServedPage(w io.Writer, res *engine.Result, c Context, version string) error {
+	return renderPage(w, pageData(res, c, version), version, true)
+}
+
+// ScriptPaths are the scripts of a served page, by path.
+func ScriptPaths() map[string]string {
+	return map[string]string{"/assets/cytoscape.min.js": cytoscapeJS, "/assets/app.js": appJS}
+}
+
+// ServedCSP is the Content-Security-Policy of a served page.
+const ServedCSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+// pageData builds the page's data.
+func pageData(res *engine.Result, c Context, version string) htmlData {
+	d := htmlData{Version: version, Generated: time.Now().UTC().Format(time.RFC3339), Source: c.Source, Summary: res.Summary, Rules: map[string]htmlRule{}}
 	idx := map[string]int{}
 	str := func(s string) int {
 		if i, ok := idx[s]; ok {
@@ -150,7 +168,7 @@ func (p *htmlPrinter) Print(w io.Writer, res *engine.Result) error {
 		}
 		add(f, state)
 	}
-	for ns, n := range p.ctx.ObjectsPerNamespace {
+	for ns, n := range c.ObjectsPerNamespace {
 		if nsCounts[ns] == nil {
 			nsCounts[ns] = &htmlNamespace{Name: ns}
 		}
@@ -174,7 +192,7 @@ func (p *htmlPrinter) Print(w io.Writer, res *engine.Result) error {
 		}
 		d.Rules[r.ID] = hr
 	}
-	if m := p.ctx.Network; m != nil {
+	if m := c.Network; m != nil {
 		n := &htmlNetwork{Peers: m.Peers}
 		for i, e := range m.Connections {
 			if i >= maxHTMLEdges {
@@ -182,13 +200,20 @@ func (p *htmlPrinter) Print(w io.Writer, res *engine.Result) error {
 				break
 			}
 			he := htmlEdge{From: e.From, To: e.To, Port: e.PortString(), Verdict: e.Verdict.String()}
-			if p.ctx.Because != nil && i < 5000 {
-				he.Because = p.ctx.Because(e)
+			if c.Because != nil && i < 5000 {
+				he.Because = c.Because(e)
 			}
 			n.Edges = append(n.Edges, he)
 		}
 		d.Network = n
 	}
+	return d
+}
+
+// renderPage executes the page template with the data inline (a JSON
+// block, which no CSP treats as script) and the scripts inline by hash or,
+// served, by path.
+func renderPage(w io.Writer, d htmlData, version string, served bool) error {
 	data, err := json.Marshal(d) // escapes <, > and &: safe inside a script element
 	if err != nil {
 		return err
@@ -207,8 +232,13 @@ func (p *htmlPrinter) Print(w io.Writer, res *engine.Result) error {
 	if err != nil {
 		return err
 	}
+	if served {
+		// The header carries ServedCSP; the page repeats it but for
+		// frame-ancestors, which a meta element cannot set.
+		csp = strings.Replace(ServedCSP, " frame-ancestors 'none';", "", 1)
+	}
 	return t.Execute(w, map[string]any{
-		"CSP": csp, "Style": template.CSS(styleCSS), "Data": template.JS(data),
-		"Cytoscape": template.JS(cytoscapeJS), "App": template.JS(appJS), "License": cytoscapeLicense, "Version": p.o.Version,
+		"CSP": csp, "Style": template.CSS(styleCSS), "Data": template.JS(data), "Served": served,
+		"Cytoscape": template.JS(cytoscapeJS), "App": template.JS(appJS), "License": cytoscapeLicense, "Version": version,
 	})
 }

@@ -71,8 +71,11 @@ type State struct {
 	Passed  map[string]int
 	// Namespaces are the live namespaces with their UIDs.
 	Namespaces map[string]string
-	// Summary is the engine's summary (score, counts).
+	// Summary is the engine's summary (score, counts); Rules the rules run.
 	Summary engine.Summary
+	Rules   []api.RuleInfo
+	// ObjectsPerNamespace counts the judged objects.
+	ObjectsPerNamespace map[string]int
 	// At is when the pass ran and Took how long it took.
 	At   time.Time
 	Took time.Duration
@@ -210,6 +213,19 @@ func (w *Watcher) Run(ctx context.Context) error {
 	}
 }
 
+// Result is the state as an engine result (for the dashboard).
+func (st *State) Result() *engine.Result {
+	res := &engine.Result{Summary: st.Summary, Rules: st.Rules}
+	for _, t := range st.Findings {
+		if t.Suppressed != nil {
+			res.Suppressed = append(res.Suppressed, t.Finding)
+		} else {
+			res.Findings = append(res.Findings, t.Finding)
+		}
+	}
+	return res
+}
+
 // BecameLeader makes the next pass re-read the reports, then write: call
 // it when this replica starts leading.
 func (w *Watcher) BecameLeader() {
@@ -282,8 +298,12 @@ func (w *Watcher) pass(ctx context.Context) {
 	}
 	e := w.opts.Engine()
 	res := e.Scan(inventory.New(objs))
-	st.Summary = res.Summary
+	st.Summary, st.Rules = res.Summary, res.Rules
 	st.Summary.Partial = st.Partial
+	st.ObjectsPerNamespace = map[string]int{}
+	for _, o := range objs {
+		st.ObjectsPerNamespace[o.Namespace()]++
+	}
 	if workloadKinds == 0 {
 		st.Summary.Score = nil
 	}

@@ -1,0 +1,154 @@
+package cli
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/guardrail-k8s/guardrail/pkg/cluster"
+	"github.com/guardrail-k8s/guardrail/pkg/dashboard"
+	"github.com/guardrail-k8s/guardrail/pkg/engine"
+	"github.com/guardrail-k8s/guardrail/pkg/inventory"
+	"github.com/guardrail-k8s/guardrail/pkg/report"
+	"github.com/spf13/cobra"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+)
+
+type dashboardOptions struct {
+	scan    scanOptions
+	addr    string
+	refresh time.Duration
+	noAuth  bool
+}
+
+func newDashboardCommand(streams IO) *cobra.Command {
+	o := &dashboardOptions{}
+	cmd := &cobra.Command{
+		Use:   "dashboard --live",
+		Short: "Serve the HTML report of the live cluster, refreshed, to users their RBAC allows",
+		Long: `Dashboard scans the live cluster every --refresh and serves the HTML report at
+--address (loopback by default) with a JSON API at /api/report. Every request carries a
+Kubernetes bearer token (Authorization: Bearer, or ?token= once, which sets an HttpOnly
+cookie), checked with TokenReview; what it shows is authorized with SubjectAccessReview on
+the virtual resource reports.guardrail.dev (verb get): cluster-wide access sees everything,
+namespaced access only those namespaces. --insecure-no-auth turns this off and is refused
+on any address but loopback. guardrail watch --dashboard ADDR serves the same from the
+watcher's state.`,
+		Example: "  guardrail dashboard --live --address 127.0.0.1:8080\n  curl -H \"Authorization: Bearer $(kubectl create token viewer)\" http://127.0.0.1:8080/api/report",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !o.scan.live.enabled {
+				return usageErr("dashboard serves the live cluster: give --live (guardrail scan -o html writes a file for manifests)")
+			}
+			return o.run(cmd.Context(), streams)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.scan.live.enabled, "live", false, "scan the live cluster of the kubeconfig")
+	f.StringVar(&o.scan.profile, "profile", "", "rule profile")
+	f.StringVar(&o.scan.configPath, "config", "", "config file (default .guardrail.yaml when present)")
+	o.scan.live.addKubeFlags(f)
+	f.StringVar(&o.addr, "address", "127.0.0.1:8080", "listen address")
+	f.DurationVar(&o.refresh, "refresh", 5*time.Minute, "scan again this often")
+	f.BoolVar(&o.noAuth, "insecure-no-auth", false, "serve without authentication (loopback only)")
+	return cmd
+}
+
+// serveDashboard serves snap at addr until ctx ends.
+func serveDashboard(ctx context.Context, addr string, noAuth bool, cfg *rest.Config, snap dashboard.Snapshot, logger *slog.Logger) error {
+	if err := dashboard.CheckAddress(addr, noAuth); err != nil {
+		return usageErr("%v", err)
+	}
+	srv := &dashboard.Server{Snapshot: snap, Version: Version, Logger: logger}
+	if noAuth {
+		logger.Warn("serving the report WITHOUT authentication (--insecure-no-auth): anyone who can reach " + addr + " sees every finding")
+	} else {
+		client, err := kubernetes.NewForConfig(cfg)
+		if err != nil {
+			return err
+		}
+		srv.Auth = &dashboard.Authorizer{Client: client}
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return usageErr("--address: %v", err)
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 60 * time.Second}
+	go func() { <-ctx.Done(); hs.Close() }()
+	logger.Info("serving the dashboard", "url", "http://"+ln.Addr().String()+"/")
+	if err := hs.Serve(ln); err != nil && err != http.ErrServerClosed {
+		return err
+	}
+	return nil
+}
+
+func (o *dashboardOptions) run(ctx context.Context, streams IO) error {
+	r, err := o.scan.resolve()
+	if err != nil {
+		return err
+	}
+	r.settings.Live = true
+	opts, err := o.scan.engineOptions(r)
+	if err != nil {
+		return err
+	}
+	cfg, err := o.scan.live.restConfig()
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	logger := slog.New(slog.NewTextHandler(streams.Err, nil))
+	var mu sync.Mutex
+	var res *engine.Result
+	var rc report.Context
+	scan := func() {
+		sctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+		defer cancel()
+		stream := engine.New(opts...).NewStream(engine.WithSlimming())
+		loaded, err := cluster.Load(sctx, cfg, cluster.Options{Sink: stream.Add})
+		if err != nil {
+			logger.Error("scan failed", "err", err)
+			return
+		}
+		info := cluster.InfoObject(loaded.Version)
+		stream.Add(info)
+		inv := inventory.New(append(loaded.Objects, info))
+		out := stream.Finish(inv)
+		out.Summary.Partial = loaded.Partial
+		c := htmlContext(inv, "live cluster "+cfg.Host)
+		mu.Lock()
+		res, rc = out, c
+		mu.Unlock()
+		logger.Info("scanned", "findings", len(out.Findings), "partial", loaded.Partial)
+	}
+	scan()
+	go func() {
+		t := time.NewTicker(o.refresh)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				scan()
+			}
+		}
+	}()
+	snap := func() (*engine.Result, report.Context, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		return res, rc, res != nil
+	}
+	if err := serveDashboard(ctx, o.addr, o.noAuth, cfg, snap, logger); err != nil {
+		return err
+	}
+	return nil
+}
