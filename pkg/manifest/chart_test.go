@@ -53,7 +53,7 @@ func TestChartOptionsAndArchives(t *testing.T) {
 	}
 	var deploy string
 	for _, o := range res.Objects {
-		if o.GVK.Kind == "Deployment" {
+		if o.GVK.Kind == "Deployment" && o.Name() == "guardrail-webhook" {
 			b, _ := json.Marshal(o.Obj)
 			deploy = string(b)
 			if o.Namespace() != "prod" {
