@@ -123,7 +123,7 @@ func (o *dashboardOptions) run(ctx context.Context, streams IO) error {
 		inv := inventory.New(append(loaded.Objects, info))
 		out := stream.Finish(inv)
 		out.Summary.Partial = loaded.Partial
-		c := htmlContext(inv, "live cluster "+cfg.Host)
+		c := htmlContext(inv, "live cluster "+cfg.Host, true)
 		mu.Lock()
 		res, rc = out, c
 		mu.Unlock()

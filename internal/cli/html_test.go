@@ -140,6 +140,39 @@ func TestHTMLReportInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#tab-rbac")), chromedp.Sleep(300*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	rbacRows, rbacNodes, rbacEdges := eval(`document.querySelectorAll('#rbac-table tbody tr').length`), eval(`window.__guardrail.cyRBAC.nodes().length`), eval(`window.__guardrail.cyRBAC.edges().length`)
+	rbacPNG, _ := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	os.WriteFile(filepath.Join(dir, "report-rbac.png"), rbacPNG, 0o644)
+	// The RBAC graph against `rbac risks -o json`: a row per risky grant,
+	// a node per distinct subject, binding, role and capability.
+	_, rj, _ := run(t, "", "rbac", "risks", "-f", examples+"/shop", "-o", "json")
+	var risks []struct {
+		Subject struct{ Kind, Name, Namespace string }
+		Risks   []struct {
+			Risk  struct{ Title string }
+			Scope string
+			Grant struct{ BindingKind, BindingNamespace, BindingName, RoleKind, RoleName string }
+		}
+	}
+	if err := json.Unmarshal([]byte(rj), &risks); err != nil {
+		t.Fatal(err)
+	}
+	grants, rn, re := 0, map[string]bool{}, map[string]bool{}
+	for _, r := range risks {
+		s := "s" + r.Subject.Kind + r.Subject.Namespace + "/" + r.Subject.Name
+		for _, g := range r.Risks {
+			grants++
+			b, ro, k := "b"+g.Grant.BindingKind+g.Grant.BindingNamespace+"/"+g.Grant.BindingName, "r"+g.Grant.RoleKind+g.Grant.RoleName, "k"+g.Risk.Title+g.Scope
+			rn[s], rn[b], rn[ro], rn[k] = true, true, true, true
+			re[s+">"+b], re[b+">"+ro], re[ro+">"+k] = true, true, true
+		}
+	}
+	if rbacRows != grants || rbacNodes != len(rn) || rbacEdges != len(re) || grants == 0 {
+		t.Errorf("RBAC: %d rows, %d nodes, %d edges; want %d, %d, %d", rbacRows, rbacNodes, rbacEdges, grants, len(rn), len(re))
+	}
 	os.WriteFile(filepath.Join(dir, "report-network.png"), png, 0o644)
 	t.Logf("page and screenshot in %s", dir)
 	// Columns: namespace, score, critical, high, medium, low, objects, worst.

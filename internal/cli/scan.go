@@ -194,7 +194,7 @@ func (o *scanOptions) run(cmd *cobra.Command, paths []string, streams IO) error 
 	res := stream.Finish(inv)
 	res.Problems = loaded.Problems
 	res.RecountProblems()
-	setHTMLContext(printer, inv, "manifests: "+strings.Join(paths, ", "))
+	setHTMLContext(printer, inv, "manifests: "+strings.Join(paths, ", "), false)
 	if err := o.report(res, r, printer, out, streams); err != nil || len(loaded.Objects) > 0 {
 		return err
 	}

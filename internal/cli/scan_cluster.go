@@ -120,7 +120,7 @@ func (o *scanOptions) runCluster(cmd *cobra.Command, streams IO) error {
 	stream.Add(info)
 	inv := inventory.New(append(loaded.Objects, info))
 	res := stream.Finish(inv)
-	setHTMLContext(printer, inv, "live cluster "+cfg.Host)
+	setHTMLContext(printer, inv, "live cluster "+cfg.Host, true)
 	res.Problems = loaded.Problems
 	res.Skipped = loaded.Skipped
 	res.RecountProblems()

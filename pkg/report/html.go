@@ -43,6 +43,19 @@ type Context struct {
 	Because func(netpol.Edge) string
 	// Source says what was scanned ("manifests: deploy/", "live cluster").
 	Source string
+	// RBAC are the risky chains of rbac risks: subject, binding, role and
+	// the capability they grant.
+	RBAC []RBACChain
+}
+
+// RBACChain is one risky capability of a subject and what grants it.
+type RBACChain struct {
+	Subject string `json:"subject"`
+	Score   int    `json:"score"`
+	Binding string `json:"binding"`
+	Role    string `json:"role"`
+	Risk    string `json:"risk"`
+	Scope   string `json:"scope"`
 }
 
 // ContextSetter is a printer that shows a Context (the HTML one).
@@ -69,6 +82,7 @@ type htmlData struct {
 	Rules      map[string]htmlRule `json:"rules"`
 	Namespaces []htmlNamespace     `json:"namespaces"`
 	Network    *htmlNetwork        `json:"network,omitempty"`
+	RBAC       []RBACChain         `json:"rbac,omitempty"`
 }
 
 type htmlRule struct {
@@ -207,6 +221,7 @@ func pageData(res *engine.Result, c Context, version string) htmlData {
 		}
 		d.Network = n
 	}
+	d.RBAC = c.RBAC
 	return d
 }
 

@@ -37,6 +37,7 @@
       document.getElementById(t.getAttribute("aria-controls")).hidden = !on;
     });
     if (tab.id === "tab-network") { drawNetwork(); }
+    if (tab.id === "tab-rbac") { drawRBAC(); }
   }
   tabs.forEach(function (t, i) {
     t.addEventListener("click", function () { show(t); });
@@ -218,5 +219,47 @@
     if (aggregate) { cy.on("tap", "node", function (ev) { if (nsOf(ev.target.id()) === null && ev.target.data("peer") !== 1) { drawNetwork(ev.target.id()); } }); }
     window.__guardrail.cy = cy;
   }
+  // RBAC: subject -> binding -> role -> capability, subjects coloured by
+  // their risk score, the chains of rbac risks also as a table.
+  var cyRBAC = null;
+  function drawRBAC() {
+    var chains = data.rbac || [];
+    var note = document.getElementById("rbac-note");
+    note.textContent = chains.length ? chains.length + " risky grants of subjects users bound (Kubernetes' own left out), riskiest first." : "No risky RBAC grant in this input.";
+    var tb = document.querySelector("#rbac-table tbody");
+    if (tb.children.length === 0) {
+      chains.forEach(function (c) {
+        var tr = el("tr");
+        [c.subject, String(c.score), c.binding, c.role, c.risk, c.scope].forEach(function (v) { tr.appendChild(el("td", null, v)); });
+        tb.appendChild(tr);
+      });
+    }
+    if (cyRBAC || !chains.length) { return; }
+    var els = [], seen = {};
+    function node(id, label, kind, score) {
+      if (seen[id]) { return; }
+      seen[id] = true;
+      els.push({ data: { id: id, label: label, kind: kind, score: score || 0 } });
+    }
+    function edge(a, b) { var id = a + ">" + b; if (!seen[id]) { seen[id] = true; els.push({ data: { id: id, source: a, target: b } }); } }
+    chains.forEach(function (c) {
+      var s = "s:" + c.subject, b = "b:" + c.binding, r = "r:" + c.role, k = "k:" + c.risk + " (" + c.scope + ")";
+      node(s, c.subject, "subject", c.score); node(b, c.binding, "binding"); node(r, c.role, "role"); node(k, c.risk + " (" + c.scope + ")", "risk");
+      edge(s, b); edge(b, r); edge(r, k);
+    });
+    var cs = getComputedStyle(root);
+    cyRBAC = cytoscape({ container: document.getElementById("cy-rbac"), elements: els, layout: { name: "breadthfirst", directed: true, spacingFactor: 1.1 } });
+    cyRBAC.style([
+      { selector: "node", style: { label: "data(label)", "font-size": 9, color: cs.getPropertyValue("--fg"), "background-color": cs.getPropertyValue("--muted") } },
+      { selector: "node[kind = 'subject']", style: { "background-color": cs.getPropertyValue("--low") } },
+      { selector: "node[kind = 'subject'][score >= 100]", style: { "background-color": cs.getPropertyValue("--high") } },
+      { selector: "node[kind = 'subject'][score >= 200]", style: { "background-color": cs.getPropertyValue("--critical") } },
+      { selector: "node[kind = 'role']", style: { shape: "round-rectangle", "background-color": cs.getPropertyValue("--accent") } },
+      { selector: "node[kind = 'risk']", style: { shape: "diamond", "background-color": cs.getPropertyValue("--high") } },
+      { selector: "edge", style: { width: 1.2, "curve-style": "bezier", "target-arrow-shape": "triangle", "line-color": cs.getPropertyValue("--line"), "target-arrow-color": cs.getPropertyValue("--line") } }
+    ]);
+    window.__guardrail.cyRBAC = cyRBAC;
+  }
+
   window.__guardrail = { visibleRows: function () { return document.querySelectorAll("#findings-table tbody tr").length; }, cy: null, show: function (id) { show(document.getElementById(id)); } };
 })();
