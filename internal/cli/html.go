@@ -1,10 +1,10 @@
 package cli
 
 import (
-	"github.com/guardrail-k8s/guardrail/pkg/platform"
-	"github.com/guardrail-k8s/guardrail/pkg/rbac"
 	"github.com/guardrail-k8s/guardrail/pkg/inventory"
 	"github.com/guardrail-k8s/guardrail/pkg/netpol"
+	"github.com/guardrail-k8s/guardrail/pkg/platform"
+	"github.com/guardrail-k8s/guardrail/pkg/rbac"
 	"github.com/guardrail-k8s/guardrail/pkg/report"
 )
 
