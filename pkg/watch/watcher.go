@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	goruntime "runtime"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -100,6 +101,7 @@ type Watcher struct {
 	firstSeen map[string]time.Time // fingerprint -> first seen (restored from reports)
 	origin    map[string]Tracked   // fingerprint -> generation and manager at first sight
 	passes    int
+	objCache  *engine.ObjectCache
 	writer    *writer
 	events    *events
 	// firstChange is when the oldest change not yet judged arrived.
@@ -138,7 +140,7 @@ func New(opts Options) (*Watcher, error) {
 		return nil, err
 	}
 	w := &Watcher{opts: opts, client: client, dyn: dyn, managers: &managers{m: map[string]change{}},
-		trigger: make(chan struct{}, 1), firstSeen: map[string]time.Time{}, origin: map[string]Tracked{}}
+		trigger: make(chan struct{}, 1), objCache: engine.NewObjectCache(), firstSeen: map[string]time.Time{}, origin: map[string]Tracked{}}
 	w.factory, w.sources, w.skipped, err = newSources(client, opts.IncludeSecrets, w.managers, w.poke)
 	if err != nil {
 		return nil, err
@@ -296,8 +298,7 @@ func (w *Watcher) pass(ctx context.Context) {
 	if v := w.serverVersion(); v != nil {
 		objs = append(objs, v)
 	}
-	e := w.opts.Engine()
-	res := e.Scan(inventory.New(objs))
+	res := w.evaluate(objs)
 	st.Summary, st.Rules = res.Summary, res.Rules
 	st.Summary.Partial = st.Partial
 	st.ObjectsPerNamespace = map[string]int{}
@@ -397,6 +398,33 @@ func (w *Watcher) reports(st *State) []ReportInput {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Namespace < out[j].Namespace })
 	return out
+}
+
+// evaluate runs the engine over a pass's objects: the per-object rules
+// only on objects whose UID and resourceVersion the cache has not seen
+// (the rest reuse their results), the cross-object rules on everything.
+func (w *Watcher) evaluate(objs []*inventory.Object) *engine.Result {
+	stream := w.opts.Engine().NewStream()
+	workers := goruntime.GOMAXPROCS(0)
+	chunk := (len(objs) + workers - 1) / max(workers, 1)
+	var wg sync.WaitGroup
+	for lo := 0; lo < len(objs); lo += chunk {
+		wg.Add(1)
+		go func(part []*inventory.Object) {
+			defer wg.Done()
+			for _, o := range part {
+				key := ""
+				if uid, rv := o.Meta.GetUID(), o.Meta.GetResourceVersion(); uid != "" && rv != "" {
+					key = string(uid) + "/" + rv
+				}
+				stream.AddCached(o, key, w.objCache)
+			}
+		}(objs[lo:min(lo+chunk, len(objs))])
+	}
+	wg.Wait()
+	res := stream.Finish(inventory.New(objs))
+	w.objCache.Sweep()
+	return res
 }
 
 // storeKey is the object's namespace/name, the API server's list order.

@@ -1,0 +1,84 @@
+package engine
+
+import (
+	"sync"
+
+	"github.com/guardrail-k8s/guardrail/pkg/inventory"
+)
+
+// ObjectCache keeps the per-object rules' results across streams, keyed by
+// the caller: the continuous watch keys a live object by UID and
+// resourceVersion, so a pass re-runs the per-object rules only on objects
+// that changed. Cross-object rules always run (their inputs are other
+// objects). Use one cache with one rule set and settings.
+type ObjectCache struct {
+	mu   sync.Mutex
+	m    map[string]cachedObject
+	used map[string]bool
+}
+
+type cachedObject struct {
+	out []pending
+	t   tally
+}
+
+// NewObjectCache makes an empty cache.
+func NewObjectCache() *ObjectCache {
+	return &ObjectCache{m: map[string]cachedObject{}, used: map[string]bool{}}
+}
+
+// Len is the number of objects cached.
+func (c *ObjectCache) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.m)
+}
+
+// Sweep drops the entries no stream used since the last Sweep (deleted or
+// changed objects).
+func (c *ObjectCache) Sweep() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k := range c.m {
+		if !c.used[k] {
+			delete(c.m, k)
+		}
+	}
+	c.used = map[string]bool{}
+}
+
+// AddCached is Add, reusing the results cached under key when there are
+// any (the object is the same as when they were computed), else computing
+// and caching them.
+func (s *Stream) AddCached(o *inventory.Object, key string, c *ObjectCache) {
+	if key == "" || c == nil {
+		s.Add(o)
+		return
+	}
+	c.mu.Lock()
+	hit, ok := c.m[key]
+	c.used[key] = true
+	c.mu.Unlock()
+	if !ok {
+		t := newTally()
+		var out []pending
+		for _, r := range s.e.evalObject(s.ctx, &s.e.local, nil, o, &t) {
+			out = append(out, s.e.pending(r))
+		}
+		hit = cachedObject{out: out, t: t}
+		c.mu.Lock()
+		c.m[key] = hit
+		c.mu.Unlock()
+	}
+	out := make([]pending, len(hit.out))
+	for i, p := range hit.out {
+		p.obj = o // the same object, a new copy of it
+		out[i] = p
+	}
+	s.mu.Lock()
+	if len(out) > 0 {
+		s.done = append(s.done, out)
+	}
+	s.t.merge(hit.t)
+	s.mu.Unlock()
+}
