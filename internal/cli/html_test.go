@@ -149,17 +149,20 @@ func TestHTMLReportInBrowser(t *testing.T) {
 	// The RBAC graph against `rbac risks -o json`: a row per risky grant,
 	// a node per distinct subject, binding, role and capability.
 	_, rj, _ := run(t, "", "rbac", "risks", "-f", examples+"/shop", "-o", "json")
-	var risks []struct {
-		Subject struct{ Kind, Name, Namespace string }
-		Risks   []struct {
-			Risk  struct{ Title string }
-			Scope string
-			Grant struct{ BindingKind, BindingNamespace, BindingName, RoleKind, RoleName string }
+	var doc struct {
+		Subjects []struct {
+			Subject struct{ Kind, Name, Namespace string }
+			Risks   []struct {
+				Risk  struct{ Title string }
+				Scope string
+				Grant struct{ BindingKind, BindingNamespace, BindingName, RoleKind, RoleName string }
+			}
 		}
 	}
-	if err := json.Unmarshal([]byte(rj), &risks); err != nil {
+	if err := json.Unmarshal([]byte(rj), &doc); err != nil {
 		t.Fatal(err)
 	}
+	risks := doc.Subjects
 	grants, rn, re := 0, map[string]bool{}, map[string]bool{}
 	for _, r := range risks {
 		s := "s" + r.Subject.Kind + r.Subject.Namespace + "/" + r.Subject.Name

@@ -161,3 +161,32 @@ func TestNetpolNodesFromCluster(t *testing.T) {
 		}
 	}
 }
+
+// TestRBACJSONGolden pins the JSON schema of rbac who-can, can and risks:
+// schemaVersion and camelCase fields (run -update to refresh).
+func TestRBACJSONGolden(t *testing.T) {
+	for name, args := range map[string][]string{
+		"who-can": {"rbac", "who-can", "get", "secrets", "-n", "shop", "-f", examples + "/shop", "-o", "json"},
+		"can":     {"rbac", "can", "serviceaccount:shop:backend", "-f", examples + "/shop", "-o", "json"},
+		"risks":   {"rbac", "risks", "-f", examples + "/shop", "-o", "json"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, out, errOut := run(t, "", args...)
+			if !strings.Contains(out, `"schemaVersion": "guardrail.dev/rbac/v1"`) || strings.Contains(out, `"BindingKind"`) {
+				t.Errorf("not the schema:\n%s%s", out, errOut)
+			}
+			golden := filepath.Join("testdata", "rbac", "golden."+name+".json")
+			if *update {
+				os.MkdirAll(filepath.Dir(golden), 0o755)
+				os.WriteFile(golden, []byte(out), 0o644)
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./internal/cli -update)", err)
+			}
+			if out != string(want) {
+				t.Errorf("%s JSON differs from %s (run -update and review):\n%s", name, golden, diff(string(want), out))
+			}
+		})
+	}
+}

@@ -40,7 +40,7 @@ computed from their aggregationRule, system:masters.`,
 	}
 	pf := cmd.PersistentFlags()
 	pf.StringSliceVarP(&o.files, "filename", "f", nil, "manifests to read (files, directories, - for stdin)")
-	pf.StringVarP(&o.output, "output", "o", "table", "output format: table or json (graph: dot or mermaid)")
+	pf.StringVarP(&o.output, "output", "o", "table", "output format: table, json or yaml (graph: dot or mermaid)")
 	pf.BoolVar(&o.noBuiltin, "no-builtin-roles", false, "with -f, do not add the ClusterRoles every API server creates (cluster-admin, admin, edit, view, system:*)")
 	o.live.addFlags(pf)
 	cmd.AddCommand(o.whoCan(streams), o.can(streams), o.risks(streams), o.graph(streams))
@@ -86,8 +86,11 @@ func (o *rbacOptions) whoCan(streams IO) *cobra.Command {
 				return err
 			}
 			list := p.WhoCan(a)
-			if o.output == "json" {
-				return writeJSON(streams.Out, list)
+			if list == nil {
+				list = []rbac.SubjectGrant{}
+			}
+			if done, err := o.structured(streams, rbac.WhoCanReport{SchemaVersion: rbac.SchemaVersion, Request: a, Subjects: list}); done {
+				return err
 			}
 			tw := tabwriter.NewWriter(streams.Out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "SUBJECT\tSCOPE\tVIA")
@@ -121,8 +124,11 @@ func (o *rbacOptions) can(streams IO) *cobra.Command {
 				return err
 			}
 			perms := rbac.PermissionsIn(p.Permissions(u), o.live.namespace)
-			if o.output == "json" {
-				return writeJSON(streams.Out, perms)
+			if perms == nil {
+				perms = []rbac.Permission{}
+			}
+			if done, err := o.structured(streams, rbac.CanReport{SchemaVersion: rbac.SchemaVersion, User: u, Namespace: o.live.namespace, Permissions: perms}); done {
+				return err
 			}
 			tw := tabwriter.NewWriter(streams.Out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "SCOPE\tVERBS\tAPI GROUPS\tRESOURCES\tNAMES\tVIA")
@@ -162,14 +168,15 @@ func (o *rbacOptions) risks(streams IO) *cobra.Command {
 			if top > 0 && len(report) > top {
 				report = report[:top]
 			}
-			if o.output == "json" {
-				if includeSystem {
-					return writeJSON(streams.Out, struct {
-						Subjects []rbac.RiskySubject `json:"subjects"`
-						Platform []rbac.RiskySubject `json:"platform"`
-					}{report, system})
-				}
-				return writeJSON(streams.Out, report)
+			rep := rbac.RisksReport{SchemaVersion: rbac.SchemaVersion, Namespace: o.live.namespace, Subjects: report}
+			if rep.Subjects == nil {
+				rep.Subjects = []rbac.RiskySubject{}
+			}
+			if includeSystem {
+				rep.Platform = system
+			}
+			if done, err := o.structured(streams, rep); done {
+				return err
 			}
 			w := &errWriter{w: streams.Out}
 			print := func(list []rbac.RiskySubject) {
@@ -406,6 +413,17 @@ func chain(g rbac.Grant) string {
 		b = g.BindingNamespace + "/" + b
 	}
 	return fmt.Sprintf("%s %s → %s %s → rules[%d]", g.BindingKind, b, g.RoleKind, g.RoleName, g.RuleIndex)
+}
+
+// structured writes v for -o json or -o yaml and reports whether it did.
+func (o *rbacOptions) structured(streams IO, v any) (bool, error) {
+	switch o.output {
+	case "json":
+		return true, writeJSON(streams.Out, v)
+	case "yaml":
+		return true, writeYAML(streams.Out, v)
+	}
+	return false, nil
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -27,14 +27,18 @@ func TestRBACCommandsOnManifests(t *testing.T) {
 		t.Errorf("--no-builtin-roles still resolves cluster-admin:\n%s", out)
 	}
 	code, out, _ = run(t, "", "rbac", "risks", "-f", examples+"/shop", "-o", "json")
-	var report []struct {
-		Subject struct{ Kind, Name, Namespace string }
-		Score   int
-		Risks   []struct{ Risk struct{ ID string } }
+	var doc struct {
+		SchemaVersion string
+		Subjects      []struct {
+			Subject struct{ Kind, Name, Namespace string }
+			Score   int
+			Risks   []struct{ Risk struct{ ID string } }
+		}
 	}
-	if code != 0 || json.Unmarshal([]byte(out), &report) != nil || len(report) != 2 {
+	if code != 0 || json.Unmarshal([]byte(out), &doc) != nil || doc.SchemaVersion != "guardrail.dev/rbac/v1" || len(doc.Subjects) != 2 || strings.Contains(out, `"Score"`) {
 		t.Fatalf("risks: exit %d\n%s", code, out)
 	}
+	report := doc.Subjects
 	if report[0].Subject.Name != "deployer" || report[0].Risks[0].Risk.ID != "cluster-admin" || report[1].Subject.Name != "backend" {
 		t.Errorf("risk ranking = %+v", report)
 	}

@@ -17,8 +17,8 @@ const (
 
 // User is an identity as the authorizer sees it.
 type User struct {
-	Name   string
-	Groups []string
+	Name   string   `json:"name"`
+	Groups []string `json:"groups,omitempty"`
 }
 
 // ServiceAccountUser returns the identity of a service account, with the
@@ -31,30 +31,34 @@ func ServiceAccountUser(namespace, name string) User {
 
 // Attributes is one access question.
 type Attributes struct {
-	Verb string
+	Verb string `json:"verb"`
 	// Namespace is "" for cluster-scoped requests.
-	Namespace string
+	Namespace string `json:"namespace,omitempty"`
 	// Resource requests set these.
-	Group, Resource, Subresource, Name string
+	Group       string `json:"group,omitempty"`
+	Resource    string `json:"resource,omitempty"`
+	Subresource string `json:"subresource,omitempty"`
+	Name        string `json:"name,omitempty"`
 	// NonResource requests set Path instead.
-	NonResource bool
-	Path        string
+	NonResource bool   `json:"nonResource,omitempty"`
+	Path        string `json:"path,omitempty"`
 }
 
 // Grant explains one way a request is allowed: the binding, the role and
 // the rule (subject → binding → role → rule).
 type Grant struct {
 	// BindingKind is RoleBinding or ClusterRoleBinding; empty for system:masters.
-	BindingKind      string
-	BindingNamespace string
-	BindingName      string
+	BindingKind      string `json:"bindingKind,omitempty"`
+	BindingNamespace string `json:"bindingNamespace,omitempty"`
+	BindingName      string `json:"bindingName,omitempty"`
 	// Subject is the binding subject that matched the user.
-	Subject rbacv1.Subject
+	Subject rbacv1.Subject `json:"subject"`
 	// RoleKind and RoleName name the bound role.
-	RoleKind, RoleName string
+	RoleKind string `json:"roleKind,omitempty"`
+	RoleName string `json:"roleName,omitempty"`
 	// RuleIndex is the rule's position in the role's effective rules.
-	RuleIndex int
-	Rule      rbacv1.PolicyRule
+	RuleIndex int               `json:"ruleIndex"`
+	Rule      rbacv1.PolicyRule `json:"rule"`
 }
 
 // Authorize answers like the API server configured with

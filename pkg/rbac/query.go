@@ -11,10 +11,10 @@ import (
 type SubjectGrant struct {
 	// Subject is as the binding names it; a ServiceAccount subject's
 	// namespace is resolved.
-	Subject rbacv1.Subject
+	Subject rbacv1.Subject `json:"subject"`
 	// Scope is the namespace the grant applies in, "" for cluster-wide.
-	Scope string
-	Grant Grant
+	Scope string `json:"scope"`
+	Grant Grant  `json:"grant"`
 }
 
 // WhoCan lists the subjects bound to a role that allows the request, with
@@ -88,9 +88,9 @@ func (p *Policy) WhoCan(a Attributes) []SubjectGrant {
 // Permission is one rule a user holds, where, and through which binding.
 type Permission struct {
 	// Scope is the namespace, "" for cluster-wide.
-	Scope string
-	Rule  rbacv1.PolicyRule
-	Grant Grant
+	Scope string            `json:"scope"`
+	Rule  rbacv1.PolicyRule `json:"rule"`
+	Grant Grant             `json:"grant"`
 }
 
 // Permissions lists every rule that applies to u, cluster-wide rules first.

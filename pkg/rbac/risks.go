@@ -10,12 +10,12 @@ import (
 // Risk is a dangerous capability: a subject has it when a rule it holds
 // grants any of the requests.
 type Risk struct {
-	ID       string
-	Title    string
-	Weight   int // for ranking subjects
-	Requests []Request
+	ID       string    `json:"id"`
+	Title    string    `json:"title"`
+	Weight   int       `json:"weight"` // for ranking subjects
+	Requests []Request `json:"-"`
 	// ClusterWideOnly risks count only when granted cluster-wide.
-	ClusterWideOnly bool
+	ClusterWideOnly bool `json:"clusterWideOnly,omitempty"`
 }
 
 func req(verbs, group string, resources ...string) []Request {
@@ -77,16 +77,43 @@ var Risks = []Risk{
 
 // RiskGrant is one risky capability of a subject and the chain granting it.
 type RiskGrant struct {
-	Risk  *Risk
-	Scope string // namespace, "" for cluster-wide
-	Grant Grant
+	Risk  *Risk  `json:"risk"`
+	Scope string `json:"scope"` // namespace, "" for cluster-wide
+	Grant Grant  `json:"grant"`
 }
 
 // RiskySubject is a subject with its risky capabilities.
 type RiskySubject struct {
-	Subject rbacv1.Subject
-	Score   int
-	Risks   []RiskGrant
+	Subject rbacv1.Subject `json:"subject"`
+	Score   int            `json:"score"`
+	Risks   []RiskGrant    `json:"risks"`
+}
+
+// SchemaVersion is the version of the JSON the rbac commands write.
+const SchemaVersion = "guardrail.dev/rbac/v1"
+
+// WhoCanReport is the JSON of rbac who-can.
+type WhoCanReport struct {
+	SchemaVersion string         `json:"schemaVersion"`
+	Request       Attributes     `json:"request"`
+	Subjects      []SubjectGrant `json:"subjects"`
+}
+
+// CanReport is the JSON of rbac can.
+type CanReport struct {
+	SchemaVersion string       `json:"schemaVersion"`
+	User          User         `json:"user"`
+	Namespace     string       `json:"namespace,omitempty"`
+	Permissions   []Permission `json:"permissions"`
+}
+
+// RisksReport is the JSON of rbac risks: the subjects users granted, and
+// with --include-system Kubernetes' own.
+type RisksReport struct {
+	SchemaVersion string         `json:"schemaVersion"`
+	Namespace     string         `json:"namespace,omitempty"`
+	Subjects      []RiskySubject `json:"subjects"`
+	Platform      []RiskySubject `json:"platform,omitempty"`
 }
 
 // RiskReport ranks every bound subject by its risky capabilities (each risk
