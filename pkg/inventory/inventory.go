@@ -20,6 +20,7 @@ type Inventory struct {
 	namespaces []string
 	byName     map[nameKey]*Object
 	memo       sync.Map // name -> *memoEntry
+	memoCache  *MemoCache
 }
 
 type nameKey struct {

@@ -48,7 +48,8 @@ func init() {
 // high-impact capabilities to, computed once per inventory with the same
 // authorizer semantics and risk catalogue as `guardrail rbac risks`.
 func riskyGrants(inv *inventory.Inventory) map[string]map[string]*subjectRisks {
-	return inv.Memo("rules/risky-grants", func(inv *inventory.Inventory) any {
+	kinds := append(append(roleKinds[:0:0], roleKinds...), bindingKinds...)
+	return inv.MemoKinds("rules/risky-grants", kinds, func(inv *inventory.Inventory) any {
 		var objs []*inventory.Object
 		for _, gk := range append(append(roleKinds[:0:0], roleKinds...), bindingKinds...) {
 			objs = append(objs, inv.ByKind(gk)...)

@@ -102,6 +102,7 @@ type Watcher struct {
 	origin    map[string]Tracked   // fingerprint -> generation and manager at first sight
 	passes    int
 	objCache  *engine.ObjectCache
+	memos     *inventory.MemoCache
 	writer    *writer
 	events    *events
 	// firstChange is when the oldest change not yet judged arrived.
@@ -140,7 +141,7 @@ func New(opts Options) (*Watcher, error) {
 		return nil, err
 	}
 	w := &Watcher{opts: opts, client: client, dyn: dyn, managers: &managers{m: map[string]change{}},
-		trigger: make(chan struct{}, 1), objCache: engine.NewObjectCache(), firstSeen: map[string]time.Time{}, origin: map[string]Tracked{}}
+		trigger: make(chan struct{}, 1), objCache: engine.NewObjectCache(), memos: inventory.NewMemoCache(), firstSeen: map[string]time.Time{}, origin: map[string]Tracked{}}
 	w.factory, w.sources, w.skipped, err = newSources(client, opts.IncludeSecrets, w.managers, w.poke)
 	if err != nil {
 		return nil, err
@@ -422,7 +423,9 @@ func (w *Watcher) evaluate(objs []*inventory.Object) *engine.Result {
 		}(objs[lo:min(lo+chunk, len(objs))])
 	}
 	wg.Wait()
-	res := stream.Finish(inventory.New(objs))
+	inv := inventory.New(objs)
+	inv.SetMemoCache(w.memos)
+	res := stream.Finish(inv)
 	w.objCache.Sweep()
 	return res
 }
