@@ -42,6 +42,7 @@ type watchOptions struct {
 	dashboard      string
 	noAuth         bool
 	events         bool
+	baselineCM     string
 	eventSeverity  string
 }
 
@@ -94,6 +95,7 @@ one is at or above --fail-on: "did this rollout introduce anything?".`,
 	f.BoolVar(&o.leaderElect, "leader-elect", false, "only the replica holding a coordination.k8s.io Lease writes reports")
 	f.StringVar(&o.leaseNamespace, "lease-namespace", "", "namespace of the Lease (default: $POD_NAMESPACE, else guardrail)")
 	f.StringVar(&o.leaseName, "lease-name", "guardrail-watch", "name of the Lease")
+	f.StringVar(&o.baselineCM, "baseline-configmap", "", "NAMESPACE/NAME of a ConfigMap whose key baseline.json is an approved baseline (scan --write-baseline format), re-read on change")
 	f.BoolVar(&o.events, "events", true, "post a Warning Event on the object of each new finding at or above --event-severity (once per finding, rate-limited)")
 	f.StringVar(&o.eventSeverity, "event-severity", "high", "lowest severity that gets an Event")
 	f.StringVar(&o.dashboard, "dashboard", "", "also serve the report page and /api/report from the watcher's state at ADDR (authenticated, see guardrail dashboard --help)")
@@ -139,7 +141,7 @@ func (o *watchOptions) run(ctx context.Context, streams IO) error {
 	if err != nil {
 		return usageErr("--event-severity: %v", err)
 	}
-	wopts := watch.Options{Events: o.events, EventSeverity: evSev, Config: cfg, Engine: func() *engine.Engine { return engine.New(opts...) }, IncludeSecrets: o.scan.live.includeSecrets,
+	wopts := watch.Options{BaselineConfigMap: o.baselineCM, Events: o.events, EventSeverity: evSev, Config: cfg, Engine: func() *engine.Engine { return engine.New(opts...) }, IncludeSecrets: o.scan.live.includeSecrets,
 		Debounce: o.debounce, FullPass: o.fullPass, Format: format, Reports: !o.noReports, MaxResults: o.maxResults, Metrics: metrics, Logger: logger}
 	var election *watch.Election
 	if o.leaderElect {

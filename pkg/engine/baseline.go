@@ -81,3 +81,7 @@ func (b *Baseline) counts() map[string]int {
 	}
 	return m
 }
+
+// SetBaseline replaces the engine's baseline (nil for none): the
+// continuous watch re-reads an approved baseline from a ConfigMap.
+func (e *Engine) SetBaseline(b *Baseline) { e.baseline = b }

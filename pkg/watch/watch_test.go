@@ -349,3 +349,63 @@ func TestWatchEventsAndPolicyReports(t *testing.T) {
 		t.Errorf("%d Events after another pass, want still 1", n)
 	}
 }
+
+// TestWatchBaselineConfigMap: findings in the approved baseline (a
+// ConfigMap in scan --write-baseline's format) are published as skip with
+// the baseline as reason; a finding that appears after it fails.
+func TestWatchBaselineConfigMap(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	ns := "accepted"
+	f.namespace(t, ns)
+	if _, err := f.client.CoreV1().Pods(ns).Create(ctx, pod("legacy", true), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	w, _ := f.start(t, Options{Reports: true, BaselineConfigMap: ns + "/guardrail-baseline"})
+	if !eventually(10*time.Second, func() bool {
+		u, err := f.report(OpenReports, ns)
+		return err == nil && has(results(u), "pss-privileged Pod/legacy")
+	}) {
+		t.Fatal("no finding before the baseline")
+	}
+	// Approve what is there now.
+	var fs []api.Finding
+	for _, tr := range w.State().Findings {
+		fs = append(fs, tr.Finding)
+	}
+	var buf strings.Builder
+	if err := engine.NewBaseline(fs).Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.client.CoreV1().ConfigMaps(ns).Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "guardrail-baseline"},
+		Data: map[string]string{BaselineKey: buf.String()}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.client.CoreV1().Pods(ns).Create(ctx, pod("new", true), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var rep *unstructured.Unstructured
+	if !eventually(20*time.Second, func() bool {
+		u, err := f.report(OpenReports, ns)
+		if err != nil {
+			return false
+		}
+		rep = u
+		return has(results(u), "pss-privileged Pod/new") && !has(results(u), "pss-privileged Pod/legacy")
+	}) {
+		t.Fatalf("after the baseline: %v", results(rep))
+	}
+	rs, _, _ := unstructured.NestedSlice(rep.Object, "results")
+	skipped := false
+	for _, r := range rs {
+		m := r.(map[string]any)
+		res := m["resources"].([]any)[0].(map[string]any)
+		if m["policy"] == "pss-privileged" && res["name"] == "legacy" {
+			skipped = m["result"] == "skip" && m["properties"].(map[string]any)["suppressedBy"] == "baseline"
+		}
+	}
+	if !skipped {
+		t.Errorf("the accepted finding is not a skip by baseline: %v", rs)
+	}
+}

@@ -45,6 +45,10 @@ type Options struct {
 	// Leader, when set, says whether this replica may write (leader
 	// election); nil means always.
 	Leader func() bool
+	// BaselineConfigMap is NAMESPACE/NAME of a ConfigMap whose key
+	// baseline.json is an approved baseline (scan --write-baseline): its
+	// findings are published as skip, the rest as new. Read on every pass.
+	BaselineConfigMap string
 	// Events posts a Kubernetes Event on the object of each new finding
 	// at or above EventSeverity (leader only, once per finding, at most
 	// 5 per second with bursts of 20).
@@ -102,6 +106,7 @@ type Watcher struct {
 	origin    map[string]Tracked   // fingerprint -> generation and manager at first sight
 	passes    int
 	objCache  *engine.ObjectCache
+	baseline  *baselineSource
 	memos     *inventory.MemoCache
 	writer    *writer
 	events    *events
@@ -145,6 +150,11 @@ func New(opts Options) (*Watcher, error) {
 	w.factory, w.sources, w.skipped, err = newSources(client, opts.IncludeSecrets, w.managers, w.poke)
 	if err != nil {
 		return nil, err
+	}
+	if opts.BaselineConfigMap != "" {
+		if w.baseline, err = newBaselineSource(opts.BaselineConfigMap); err != nil {
+			return nil, err
+		}
 	}
 	w.events = &events{client: client, min: opts.EventSeverity, limiter: rate.NewLimiter(5, 20), posted: map[string]bool{}}
 	w.writer = &writer{dyn: dyn, format: opts.Format, logger: opts.Logger, written: map[string]string{}, metrics: opts.Metrics}
@@ -299,7 +309,10 @@ func (w *Watcher) pass(ctx context.Context) {
 	if v := w.serverVersion(); v != nil {
 		objs = append(objs, v)
 	}
-	res := w.evaluate(objs)
+	res := w.evaluate(ctx, objs)
+	if w.baseline != nil && w.baseline.problem != "" {
+		st.Problems = append(st.Problems, w.baseline.problem)
+	}
 	st.Summary, st.Rules = res.Summary, res.Rules
 	st.Summary.Partial = st.Partial
 	st.ObjectsPerNamespace = map[string]int{}
@@ -404,8 +417,12 @@ func (w *Watcher) reports(st *State) []ReportInput {
 // evaluate runs the engine over a pass's objects: the per-object rules
 // only on objects whose UID and resourceVersion the cache has not seen
 // (the rest reuse their results), the cross-object rules on everything.
-func (w *Watcher) evaluate(objs []*inventory.Object) *engine.Result {
-	stream := w.opts.Engine().NewStream()
+func (w *Watcher) evaluate(ctx context.Context, objs []*inventory.Object) *engine.Result {
+	e := w.opts.Engine()
+	if w.baseline != nil {
+		e.SetBaseline(w.baseline.get(ctx, w))
+	}
+	stream := e.NewStream()
 	workers := goruntime.GOMAXPROCS(0)
 	chunk := (len(objs) + workers - 1) / max(workers, 1)
 	var wg sync.WaitGroup
