@@ -90,18 +90,9 @@ func serveDashboard(ctx context.Context, addr string, noAuth bool, cfg *rest.Con
 }
 
 func (o *dashboardOptions) run(ctx context.Context, streams IO) error {
-	r, err := o.scan.resolve()
+	_, opts, cfg, err := o.scan.liveEngine()
 	if err != nil {
 		return err
-	}
-	r.settings.Live = true
-	opts, err := o.scan.engineOptions(r)
-	if err != nil {
-		return err
-	}
-	cfg, err := o.scan.live.restConfig()
-	if err != nil {
-		return usageErr("%v", err)
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()

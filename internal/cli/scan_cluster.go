@@ -82,6 +82,26 @@ func (c *clusterOptions) restConfig() (*rest.Config, error) {
 	return cfg, nil
 }
 
+// liveEngine resolves the engine options for a live cluster (profile,
+// config, baseline) and the connection: what scan --live, watch and
+// dashboard share.
+func (o *scanOptions) liveEngine() (*resolved, []engine.Option, *rest.Config, error) {
+	r, err := o.resolve()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	r.settings.Live = true
+	opts, err := o.engineOptions(r)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	cfg, err := o.live.restConfig()
+	if err != nil {
+		return nil, nil, nil, usageErr("%v", err)
+	}
+	return r, opts, cfg, nil
+}
+
 func (o *scanOptions) runCluster(cmd *cobra.Command, streams IO) error {
 	if o.live.allNamespaces && o.live.namespace != "" {
 		return usageErr("give -n NAMESPACE or --all-namespaces, not both")

@@ -118,18 +118,9 @@ func (o *watchOptions) run(ctx context.Context, streams IO) error {
 	if err != nil {
 		return err
 	}
-	r, err := o.scan.resolve()
+	_, opts, cfg, err := o.scan.liveEngine()
 	if err != nil {
 		return err
-	}
-	r.settings.Live = true
-	opts, err := o.scan.engineOptions(r)
-	if err != nil {
-		return err
-	}
-	cfg, err := o.scan.live.restConfig()
-	if err != nil {
-		return usageErr("%v", err)
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
