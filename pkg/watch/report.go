@@ -116,13 +116,13 @@ func (f Format) Build(in ReportInput) *unstructured.Unstructured {
 		summary[r["result"].(string)] = summary[r["result"].(string)].(int64) + 1
 		results = append(results, r)
 	}
-	max := in.MaxResults
-	if max <= 0 {
-		max = 1000
+	limit := in.MaxResults
+	if limit <= 0 {
+		limit = 1000
 	}
 	omitted := 0
-	if len(results) > max {
-		omitted, results = len(results)-max, results[:max]
+	if len(results) > limit {
+		omitted, results = len(results)-limit, results[:limit]
 	}
 	obj := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": apiVersion, "kind": kind,
@@ -131,7 +131,7 @@ func (f Format) Build(in ReportInput) *unstructured.Unstructured {
 	}}
 	if f == OpenReports {
 		obj.Object["source"] = Source
-		obj.Object["configuration"] = map[string]any{"limits": map[string]any{"maxResults": int64(max)}}
+		obj.Object["configuration"] = map[string]any{"limits": map[string]any{"maxResults": int64(limit)}}
 	}
 	labels := map[string]string{}
 	for k, v := range Labels {
