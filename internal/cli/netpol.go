@@ -24,6 +24,7 @@ type netpolOptions struct {
 	peers          []string
 	noDefaultPeers bool
 	includeSelf    bool
+	walk           walkOptions
 	live           clusterOptions
 }
 
@@ -41,6 +42,7 @@ func newNetpolCommand(streams IO) *cobra.Command {
 	pf.BoolVar(&o.noDefaultPeers, "no-default-peers", false, "leave out the default peers: internet, nodes and namespace:* (any namespace not in the input)")
 	pf.StringSliceVar(&o.nodeCIDRs, "node-cidr", nil, "the nodes' addresses, for the nodes peer (with --live they are read from the Node objects)")
 	pf.BoolVar(&o.includeSelf, "include-self", false, "list a workload's connections to itself (always allowed)")
+	o.walk.addFlags(pf)
 	// --live: matrix and explain read the live cluster; diff compares it with it after NEW.
 	o.live.addFlags(pf)
 	cmd.AddCommand(o.matrix(streams), o.explain(streams), o.diff(streams), o.generate(streams), o.intents(streams), o.profiles(streams))
@@ -170,7 +172,7 @@ func (o *netpolOptions) load(ctx context.Context, paths []string, streams IO) (*
 // loadObjects reads manifests and puts namespaced objects that name no
 // namespace into -n (default "default"), as kubectl apply would.
 func (o *netpolOptions) loadObjects(paths []string, streams IO) ([]*inventory.Object, error) {
-	res, err := loadManifests(streams, paths)
+	res, err := loadManifests(streams, paths, o.walk)
 	if err != nil {
 		return nil, err
 	}

@@ -190,3 +190,30 @@ func TestRBACJSONGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestWalkFlagsOnEveryCommand: rbac and netpol read manifests with scan's
+// walk rules: a symlink out of the directory is skipped with a warning
+// unless --follow-symlinks, and --exclude leaves paths out.
+func TestWalkFlagsOnEveryCommand(t *testing.T) {
+	outside, dir := t.TempDir(), t.TempDir()
+	os.WriteFile(filepath.Join(outside, "np.yaml"), []byte(netpolBase), 0o644)
+	if err := os.Symlink(filepath.Join(outside, "np.yaml"), filepath.Join(dir, "link.yaml")); err != nil {
+		t.Skip(err)
+	}
+	os.WriteFile(filepath.Join(dir, "rbac.yaml"), []byte("apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: rb, namespace: shop}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: admin}\nsubjects: [{kind: ServiceAccount, name: x, namespace: shop}]\n"), 0o644)
+	_, out, errOut := run(t, "", "netpol", "matrix", dir)
+	if strings.Contains(out, "shop/Deployment/api") || !strings.Contains(errOut, "symlink") {
+		t.Errorf("netpol followed a symlink out of the directory:\n%s%s", out, errOut)
+	}
+	_, out, _ = run(t, "", "netpol", "matrix", dir, "--follow-symlinks")
+	if !strings.Contains(out, "shop/Deployment/api") {
+		t.Errorf("--follow-symlinks did not follow:\n%s", out)
+	}
+	_, out, _ = run(t, "", "rbac", "who-can", "delete", "pods", "-n", "shop", "-f", dir)
+	if !strings.Contains(out, "shop/x") {
+		t.Errorf("rbac who-can without --exclude:\n%s", out)
+	}
+	if code, out, errOut := run(t, "", "rbac", "who-can", "delete", "pods", "-n", "shop", "-f", dir, "--exclude", "rbac.yaml"); strings.Contains(out, "shop/x") {
+		t.Errorf("rbac --exclude did not leave rbac.yaml out: exit %d\n%s%s", code, out, errOut)
+	}
+}

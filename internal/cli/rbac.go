@@ -25,6 +25,7 @@ type rbacOptions struct {
 	files     []string
 	output    string
 	noBuiltin bool
+	walk      walkOptions
 	live      clusterOptions
 }
 
@@ -40,6 +41,7 @@ computed from their aggregationRule, system:masters.`,
 	}
 	pf := cmd.PersistentFlags()
 	pf.StringSliceVarP(&o.files, "filename", "f", nil, "manifests to read (files, directories, - for stdin)")
+	o.walk.addFlags(pf)
 	pf.StringVarP(&o.output, "output", "o", "table", "output format: table, json or yaml (graph: dot or mermaid)")
 	pf.BoolVar(&o.noBuiltin, "no-builtin-roles", false, "with -f, do not add the ClusterRoles every API server creates (cluster-admin, admin, edit, view, system:*)")
 	o.live.addFlags(pf)
@@ -53,7 +55,7 @@ func (o *rbacOptions) policy(cmd *cobra.Command, streams IO) (*rbac.Policy, erro
 		return nil, usageErr("give -f FILES or --live (one of them)")
 	}
 	if len(o.files) > 0 {
-		res, err := loadManifests(streams, o.files)
+		res, err := loadManifests(streams, o.files, o.walk)
 		if err != nil {
 			return nil, err
 		}
