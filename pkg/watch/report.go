@@ -7,8 +7,13 @@ import (
 	"time"
 
 	"github.com/guardrail-k8s/guardrail/pkg/api"
+	orv1 "github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // Format is the report API the watcher writes.
@@ -106,16 +111,20 @@ func (f Format) Build(in ReportInput) *unstructured.Unstructured {
 		}
 		return a.Field+a.Container < b.Field+b.Container
 	})
-	summary := map[string]any{"pass": int64(in.Passed), "fail": int64(0), "warn": int64(0), "error": int64(len(in.Errors)), "skip": int64(0)}
+	sum := orv1.ReportSummary{Pass: in.Passed, Error: len(in.Errors)}
 	var results []any
 	for _, e := range in.Errors {
 		results = append(results, map[string]any{"source": Source, "policy": "guardrail-input", "result": "error", "message": e})
 	}
 	for _, t := range fs {
-		r := result(t)
-		summary[r["result"].(string)] = summary[r["result"].(string)].(int64) + 1
-		results = append(results, r)
+		if t.Suppressed != nil {
+			sum.Skip++
+		} else {
+			sum.Fail++
+		}
+		results = append(results, result(t))
 	}
+	summary, _ := runtime.DefaultUnstructuredConverter.ToUnstructured(&sum)
 	limit := in.MaxResults
 	if limit <= 0 {
 		limit = 1000
@@ -167,10 +176,11 @@ func (f Format) Build(in ReportInput) *unstructured.Unstructured {
 	}
 }
 
-// result is one finding as a report result: fail for an active finding,
-// skip with the exception's reason for a suppressed one.
+// result is one finding as a report result (OpenReports' ReportResult,
+// which wgpolicyk8s v1alpha2 shares): fail for an active finding, skip
+// with the exception's reason for a suppressed one.
 func result(t Tracked) map[string]any {
-	props := map[string]any{"fingerprint": t.Fingerprint}
+	props := map[string]string{"fingerprint": t.Fingerprint}
 	if t.Field != "" {
 		props["field"] = t.Field
 	}
@@ -186,7 +196,7 @@ func result(t Tracked) map[string]any {
 	if t.Manager != "" {
 		props["fieldManager"] = t.Manager
 	}
-	res := "fail"
+	res := orv1.Result("fail")
 	if t.Suppressed != nil {
 		res = "skip"
 		props["suppressedBy"] = t.Suppressed.Source
@@ -194,23 +204,20 @@ func result(t Tracked) map[string]any {
 			props["exceptionReason"] = t.Suppressed.Reason
 		}
 	}
-	subject := map[string]any{"kind": t.Object.Kind, "name": t.Object.Name}
-	if t.Object.APIVersion != "" {
-		subject["apiVersion"] = t.Object.APIVersion
-	}
-	if t.Object.Namespace != "" {
-		subject["namespace"] = t.Object.Namespace
-	}
-	if t.Object.UID != "" {
-		subject["uid"] = t.Object.UID
-	}
-	r := map[string]any{
-		"source": Source, "policy": t.RuleID, "rule": t.RuleID, "category": string(t.Category),
-		"severity": t.Severity.String(), "result": res, "scored": true,
-		"resources": []any{subject}, "message": t.Message, "properties": props,
+	r := orv1.ReportResult{
+		Source: Source, Policy: t.RuleID, Rule: t.RuleID, Category: string(t.Category), Severity: orv1.ResultSeverity(t.Severity.String()),
+		Result: res, Scored: true, Description: t.Message, Properties: props,
+		Subjects: []corev1.ObjectReference{{APIVersion: t.Object.APIVersion, Kind: t.Object.Kind, Namespace: t.Object.Namespace, Name: t.Object.Name, UID: types.UID(t.Object.UID)}},
 	}
 	if !t.FirstSeen.IsZero() {
-		r["timestamp"] = map[string]any{"seconds": t.FirstSeen.Unix(), "nanos": int64(0)}
+		r.Timestamp = metav1.Timestamp{Seconds: t.FirstSeen.Unix()}
 	}
-	return r
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&r)
+	if err != nil {
+		return map[string]any{"source": Source, "policy": t.RuleID, "result": string(res), "message": t.Message}
+	}
+	if t.FirstSeen.IsZero() {
+		delete(m, "timestamp")
+	}
+	return m
 }
