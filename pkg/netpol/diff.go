@@ -69,8 +69,9 @@ func Diff(before, after *Model, o DiffOptions) DiffReport {
 	before.usePeerPortsOf(before, after)
 	after.usePeerPortsOf(before, after)
 	eo := EdgeOptions{IncludeSelf: o.IncludeSelf, IncludeDenied: true}
-	old := map[edgeKey]Verdict{}
-	for _, e := range before.Edges(eo) {
+	oldEdges := before.Edges(eo)
+	old := make(map[edgeKey]Verdict, len(oldEdges))
+	for _, e := range oldEdges {
 		old[e.key()] = e.Verdict
 	}
 	r := DiffReport{SchemaVersion: SchemaVersion, Peers: []string{}, Added: []Change{}, Removed: []Change{}}
@@ -108,8 +109,8 @@ func Diff(before, after *Model, o DiffOptions) DiffReport {
 			r.Removed = append(r.Removed, c)
 		}
 	}
-	for _, e := range before.Edges(EdgeOptions{IncludeSelf: o.IncludeSelf}) {
-		if seen[e.key()] {
+	for _, e := range oldEdges { // the matrix once: denied rows are not openings to close
+		if e.Verdict == Deny || seen[e.key()] {
 			continue
 		}
 		if ignored(e.From) || ignored(e.To) {

@@ -9,12 +9,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/guardrail-k8s/guardrail/internal/testcluster"
-	appsv1 "k8s.io/api/apps/v1"
+	"golang.org/x/sync/errgroup"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -27,26 +26,6 @@ import (
 // each is judged), 10,000 RoleBindings and 1,000 NetworkPolicies.
 func seedLarge(b *testing.B, client kubernetes.Interface) {
 	ctx := context.Background()
-	type job func() error
-	jobs := make(chan job)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var firstErr error
-	for i := 0; i < 32; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				if err := j(); err != nil {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = err
-					}
-					mu.Unlock()
-				}
-			}
-		}()
-	}
 	for n := 0; n < 100; n++ {
 		ns := fmt.Sprintf("bench-%d", n)
 		if _, err := client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
@@ -56,31 +35,31 @@ func seedLarge(b *testing.B, client kubernetes.Interface) {
 			b.Fatal(err)
 		}
 	}
+	var g errgroup.Group
+	g.SetLimit(32)
 	for i := 0; i < 10000; i++ {
 		ns, i := fmt.Sprintf("bench-%d", i%100), i
-		jobs <- func() error {
+		g.Go(func() error {
 			_, err := client.CoreV1().Pods(ns).Create(ctx, pod(fmt.Sprintf("p-%d", i), i%50 == 0), metav1.CreateOptions{})
 			return err
-		}
-		jobs <- func() error {
+		})
+		g.Go(func() error {
 			_, err := client.RbacV1().RoleBindings(ns).Create(ctx, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("rb-%d", i)},
 				RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: []string{"view", "edit", "admin"}[i%3]},
 				Subjects: []rbacv1.Subject{{Kind: "ServiceAccount", Name: "default", Namespace: ns}}}, metav1.CreateOptions{})
 			return err
-		}
+		})
 		if i < 1000 {
-			jobs <- func() error {
+			g.Go(func() error {
 				_, err := client.NetworkingV1().NetworkPolicies(ns).Create(ctx, &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("np-%d", i)},
 					Spec: networkingv1.NetworkPolicySpec{PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"app": fmt.Sprintf("p-%d", i)}},
 						Ingress: []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{}}}}}}}, metav1.CreateOptions{})
 				return err
-			}
+			})
 		}
 	}
-	close(jobs)
-	wg.Wait()
-	if firstErr != nil {
-		b.Fatal(firstErr)
+	if err := g.Wait(); err != nil {
+		b.Fatal(err)
 	}
 }
 
@@ -164,7 +143,6 @@ func BenchmarkWatchLarge(b *testing.B) {
 	b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "heap-after-load-MiB")
 	debug.FreeOSMemory() // return what the seeding's client freed, so RSS is the watcher's
 	b.ReportMetric(rssMiB(), "rss-MiB")
-	_ = appsv1.SchemeGroupVersion
 }
 
 // rssMiB is the process's resident set (VmRSS), in MiB.

@@ -315,10 +315,6 @@ func (w *Watcher) pass(ctx context.Context) {
 	}
 	st.Summary, st.Rules = res.Summary, res.Rules
 	st.Summary.Partial = st.Partial
-	st.ObjectsPerNamespace = map[string]int{}
-	for _, o := range objs {
-		st.ObjectsPerNamespace[o.Namespace()]++
-	}
 	if workloadKinds == 0 {
 		st.Summary.Score = nil
 	}
@@ -326,7 +322,9 @@ func (w *Watcher) pass(ctx context.Context) {
 	for _, f := range res.Findings {
 		failed[f.Object.Kind+"/"+f.Object.Namespace+"/"+f.Object.Name] = true
 	}
+	st.ObjectsPerNamespace = map[string]int{}
 	for _, o := range objs {
+		st.ObjectsPerNamespace[o.Namespace()]++
 		if !failed[o.GVK.Kind+"/"+o.Namespace()+"/"+o.Name()] {
 			st.Passed[o.Namespace()]++
 		}
