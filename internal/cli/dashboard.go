@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"github.com/guardrail-k8s/guardrail/pkg/source"
 	"log/slog"
 	"net"
 	"net/http"
@@ -11,10 +12,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/guardrail-k8s/guardrail/pkg/cluster"
 	"github.com/guardrail-k8s/guardrail/pkg/dashboard"
 	"github.com/guardrail-k8s/guardrail/pkg/engine"
-	"github.com/guardrail-k8s/guardrail/pkg/inventory"
 	"github.com/guardrail-k8s/guardrail/pkg/report"
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/kubernetes"
@@ -100,21 +99,20 @@ func (o *dashboardOptions) run(ctx context.Context, streams IO) error {
 	var mu sync.Mutex
 	var res *engine.Result
 	var rc report.Context
+	live := &source.Live{Config: cfg, Timeout: 5 * time.Minute, IncludeSecrets: o.scan.live.includeSecrets, PageSize: o.scan.live.pageSize}
 	scan := func() {
-		sctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-		defer cancel()
 		stream := engine.New(opts...).NewStream(engine.WithSlimming())
-		loaded, err := cluster.Load(sctx, cfg, cluster.Options{Sink: stream.Add})
+		loaded, err := live.Load(ctx, stream.Add)
 		if err != nil {
 			logger.Error("scan failed", "err", err)
 			return
 		}
-		info := cluster.InfoObject(loaded.Version)
-		stream.Add(info)
-		inv := inventory.New(append(loaded.Objects, info))
+		inv := loaded.Inventory()
 		out := stream.Finish(inv)
+		out.Problems, out.Skipped = loaded.Problems, loaded.Skipped
+		out.RecountProblems()
 		out.Summary.Partial = loaded.Partial
-		c := htmlContext(inv, "live cluster "+cfg.Host, true)
+		c := htmlContext(inv, live.String(), true)
 		mu.Lock()
 		res, rc = out, c
 		mu.Unlock()

@@ -3,13 +3,13 @@ package cli
 import (
 	"context"
 	"fmt"
+	"github.com/guardrail-k8s/guardrail/pkg/source"
 	"io"
 	"net/netip"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
-	"github.com/guardrail-k8s/guardrail/pkg/cluster"
 	"github.com/guardrail-k8s/guardrail/pkg/inventory"
 	"github.com/guardrail-k8s/guardrail/pkg/netpol"
 	"github.com/spf13/cobra"
@@ -24,7 +24,8 @@ type netpolOptions struct {
 	peers          []string
 	noDefaultPeers bool
 	includeSelf    bool
-	walk           walkOptions
+	files          []string
+	input          inputOptions
 	live           clusterOptions
 }
 
@@ -42,7 +43,8 @@ func newNetpolCommand(streams IO) *cobra.Command {
 	pf.BoolVar(&o.noDefaultPeers, "no-default-peers", false, "leave out the default peers: internet, nodes and namespace:* (any namespace not in the input)")
 	pf.StringSliceVar(&o.nodeCIDRs, "node-cidr", nil, "the nodes' addresses, for the nodes peer (with --live they are read from the Node objects)")
 	pf.BoolVar(&o.includeSelf, "include-self", false, "list a workload's connections to itself (always allowed)")
-	o.walk.addFlags(pf)
+	pf.StringSliceVarP(&o.files, "filename", "f", nil, "manifests to read (files, directories, - for stdin), with or instead of PATH")
+	o.input.addFlags(pf)
 	// --live: matrix and explain read the live cluster; diff compares it with it after NEW.
 	o.live.addFlags(pf)
 	cmd.AddCommand(o.matrix(streams), o.explain(streams), o.diff(streams), o.generate(streams), o.intents(streams), o.profiles(streams))
@@ -149,43 +151,53 @@ func (o *netpolOptions) podCIDRPrefixes(cni *netpol.CNI) ([]netip.Prefix, error)
 }
 
 func (o *netpolOptions) load(ctx context.Context, paths []string, streams IO) (*netpol.Model, error) {
-	if !o.live.enabled {
-		if len(paths) == 0 {
-			return nil, usageErr("give manifests, or --live")
-		}
-		objs, err := o.loadObjects(paths, streams)
+	src, err := o.source(paths, streams)
+	if err != nil {
+		return nil, err
+	}
+	res, err := readAll(ctx, streams, src)
+	if err != nil {
+		return nil, err
+	}
+	return netpol.FromInventory(res.Inventory()), nil
+}
+
+// source picks the input: the live cluster (--live, -n scoping it), or
+// the manifests given as PATH and with -f, whose namespace-less objects
+// go into -n (default "default"), as kubectl apply would put them.
+func (o *netpolOptions) source(paths []string, streams IO) (source.Source, error) {
+	paths = append(append([]string{}, paths...), o.files...)
+	switch {
+	case o.live.enabled && len(paths) > 0:
+		return nil, usageErr("give manifests or --live, not both")
+	case o.live.enabled:
+		live, err := o.live.source(o.live.namespace)
 		if err != nil {
 			return nil, err
 		}
-		return netpol.FromInventory(inventory.New(objs)), nil
+		live.NoInfo = true
+		return live, nil
+	case len(paths) == 0:
+		return nil, usageErr("give manifests (PATH... or -f), or --live")
 	}
-	if len(paths) > 0 {
-		return nil, usageErr("give manifests or --live, not both")
-	}
-	inv, err := o.live.inventory(ctx, o.live.namespace, streams)
-	if err != nil {
-		return nil, err
-	}
-	return netpol.FromInventory(inv), nil
+	return o.manifests(paths, streams), nil
 }
 
-// loadObjects reads manifests and puts namespaced objects that name no
-// namespace into -n (default "default"), as kubectl apply would.
-func (o *netpolOptions) loadObjects(paths []string, streams IO) ([]*inventory.Object, error) {
-	res, err := loadManifests(streams, paths, o.walk)
+func (o *netpolOptions) manifests(paths []string, streams IO) *source.Manifests {
+	return o.input.manifests(streams, paths, o.live.namespace, true)
+}
+
+// objects reads the manifests of paths (and -f) whole.
+func (o *netpolOptions) objects(ctx context.Context, paths []string, streams IO) ([]*inventory.Object, error) {
+	src, err := o.source(paths, streams)
 	if err != nil {
 		return nil, err
 	}
-	inventory.DefaultNamespace(res.Objects, o.defaultNamespace(), cluster.Namespaced)
+	res, err := readAll(ctx, streams, src)
+	if err != nil {
+		return nil, err
+	}
 	return res.Objects, nil
-}
-
-// defaultNamespace is -n, or "default" as kubectl's.
-func (o *netpolOptions) defaultNamespace() string {
-	if o.live.namespace != "" {
-		return o.live.namespace
-	}
-	return "default"
 }
 
 func (o *netpolOptions) matrix(streams IO) *cobra.Command {
@@ -246,7 +258,6 @@ func writeEdgeGraph(w io.Writer, format string, es []netpol.Edge) error {
 }
 
 func (o *netpolOptions) explain(streams IO) *cobra.Command {
-	var files []string
 	cmd := &cobra.Command{
 		Use:   "explain SRC DST PORT[/PROTOCOL]",
 		Short: "Explain one connection: which policies select each side and which rules decide",
@@ -257,10 +268,10 @@ whether the CNI checks policies before or after the Service translation (--cni s
 		Example: "  guardrail netpol explain shop/Deployment/frontend shop/StatefulSet/backend 8080 -f deploy/\n  guardrail netpol explain shop/Deployment/frontend shop/Service/backend 80 -f deploy/ --cni calico",
 		Args:    cobra.ExactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(files) == 0 && !o.live.enabled {
+			if len(o.files) == 0 && !o.live.enabled {
 				return usageErr("give the manifests with -f, or --live")
 			}
-			m, err := o.model(cmd.Context(), files, streams)
+			m, err := o.model(cmd.Context(), nil, streams)
 			if err != nil {
 				return err
 			}
@@ -319,7 +330,6 @@ whether the CNI checks policies before or after the Service translation (--cni s
 			return ew.err
 		},
 	}
-	cmd.Flags().StringSliceVarP(&files, "filename", "f", nil, "manifests (files, directories)")
 	return cmd
 }
 
@@ -441,6 +451,9 @@ objects of the same kind, namespace and name, and the rest of the cluster stays.
 
 // diffModels loads the before and after models of `netpol diff`.
 func (o *netpolOptions) diffModels(ctx context.Context, args []string, streams IO) (*netpol.Model, *netpol.Model, error) {
+	if len(o.files) > 0 {
+		return nil, nil, usageErr("diff compares OLD and NEW given as paths (or --live NEW), not -f")
+	}
 	if !o.live.enabled {
 		if len(args) != 2 {
 			return nil, nil, usageErr("give OLD and NEW manifests, or --live NEW")
@@ -463,15 +476,16 @@ func (o *netpolOptions) diffModels(ctx context.Context, args []string, streams I
 	if err != nil {
 		return nil, nil, err
 	}
-	live, err := o.live.inventory(ctx, o.live.namespace, streams)
+	live, err := o.live.source(o.live.namespace)
 	if err != nil {
 		return nil, nil, err
 	}
-	changes, err := o.loadObjects(args, streams)
+	live.NoInfo = true
+	res, err := readAll(ctx, streams, &source.Overlay{Base: live, Changes: o.manifests(args, streams)})
 	if err != nil {
 		return nil, nil, err
 	}
-	oldM, newM := netpol.FromInventory(live), netpol.FromInventory(netpol.Overlay(live, changes))
+	oldM, newM := netpol.FromInventory(inventory.New(res.Base)), netpol.FromInventory(res.Inventory())
 	for _, m := range []*netpol.Model{oldM, newM} {
 		// --pod-cidr was once ignored against the live cluster.
 		if err := o.configure(m, cni, cidrs); err != nil {

@@ -60,7 +60,7 @@ node traffic that pod selectors do not match).`,
 			if err != nil {
 				return &exitError{code: ExitError, err: err}
 			}
-			objs, err := o.loadObjects(args, streams)
+			objs, err := o.objects(cmd.Context(), args, streams)
 			if err != nil {
 				return err
 			}

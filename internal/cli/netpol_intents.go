@@ -22,27 +22,17 @@ carries its evidence as a comment. A reference is not proof of a call: review th
 then pass it to 'guardrail netpol generate -i'.`,
 		Example: "  guardrail netpol intents deploy/ > intents.yaml\n  guardrail netpol intents --from-cluster -n shop > intents.yaml",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var inv *inventory.Inventory
-			switch {
-			case (fromCluster || o.live.enabled) && len(args) > 0:
-				return usageErr("give manifests or --from-cluster, not both")
-			case fromCluster || o.live.enabled:
-				var err error
-				if inv, err = o.live.inventory(cmd.Context(), o.live.namespace, streams); err != nil {
-					return err
-				}
-			case len(args) == 0:
-				return usageErr("give manifests, or --from-cluster")
-			default:
-				objs, err := o.loadObjects(args, streams)
-				if err != nil {
-					return err
-				}
-				inv = inventory.New(objs)
+			if fromCluster {
+				o.live.enabled = true // the command's first spelling of --live
 			}
+			objs, err := o.objects(cmd.Context(), args, streams)
+			if err != nil {
+				return err
+			}
+			inv := inventory.New(objs)
 			got := intents.Infer(inv)
 			fmt.Fprintf(streams.Err, "inferred %d intents; review them before use\n", len(got))
-			_, err := streams.Out.Write(intents.Marshal(got))
+			_, err = streams.Out.Write(intents.Marshal(got))
 			return err
 		},
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/guardrail-k8s/guardrail/pkg/platform"
 	"github.com/guardrail-k8s/guardrail/pkg/rbac"
 	"github.com/guardrail-k8s/guardrail/pkg/rbac/bootstrap"
+	"github.com/guardrail-k8s/guardrail/pkg/source"
 	"github.com/spf13/cobra"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -25,7 +26,7 @@ type rbacOptions struct {
 	files     []string
 	output    string
 	noBuiltin bool
-	walk      walkOptions
+	input     inputOptions
 	live      clusterOptions
 }
 
@@ -41,7 +42,7 @@ computed from their aggregationRule, system:masters.`,
 	}
 	pf := cmd.PersistentFlags()
 	pf.StringSliceVarP(&o.files, "filename", "f", nil, "manifests to read (files, directories, - for stdin)")
-	o.walk.addFlags(pf)
+	o.input.addFlags(pf)
 	pf.StringVarP(&o.output, "output", "o", "table", "output format: table, json or yaml (graph: dot or mermaid)")
 	pf.BoolVar(&o.noBuiltin, "no-builtin-roles", false, "with -f, do not add the ClusterRoles every API server creates (cluster-admin, admin, edit, view, system:*)")
 	o.live.addFlags(pf)
@@ -54,18 +55,23 @@ func (o *rbacOptions) policy(cmd *cobra.Command, streams IO) (*rbac.Policy, erro
 	if o.live.enabled == (len(o.files) > 0) {
 		return nil, usageErr("give -f FILES or --live (one of them)")
 	}
-	if len(o.files) > 0 {
-		res, err := loadManifests(streams, o.files, o.walk)
+	var src source.Source = o.input.manifests(streams, o.files, o.live.namespace, true)
+	if o.live.enabled {
+		live, err := o.live.source("") // RBAC needs every namespace; -n scopes the answer
 		if err != nil {
 			return nil, err
 		}
-		return rbac.FromObjects(withBootstrapRoles(res.Objects, o.noBuiltin)), nil
+		live.NoInfo = true
+		src = live
 	}
-	inv, err := o.live.inventory(cmd.Context(), "", streams) // RBAC needs every namespace
+	res, err := readAll(cmd.Context(), streams, src)
 	if err != nil {
 		return nil, err
 	}
-	return rbac.FromObjects(inv.Objects()), nil
+	if res.Live {
+		return rbac.FromObjects(res.Objects), nil
+	}
+	return rbac.FromObjects(withBootstrapRoles(res.Objects, o.noBuiltin)), nil
 }
 
 func (o *rbacOptions) whoCan(streams IO) *cobra.Command {

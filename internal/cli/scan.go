@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -9,11 +10,10 @@ import (
 	"github.com/guardrail-k8s/guardrail/pkg/api"
 	"github.com/guardrail-k8s/guardrail/pkg/config"
 	"github.com/guardrail-k8s/guardrail/pkg/engine"
-	"github.com/guardrail-k8s/guardrail/pkg/inventory"
-	"github.com/guardrail-k8s/guardrail/pkg/manifest"
 	"github.com/guardrail-k8s/guardrail/pkg/platform"
 	"github.com/guardrail-k8s/guardrail/pkg/report"
 	"github.com/guardrail-k8s/guardrail/pkg/rules"
+	"github.com/guardrail-k8s/guardrail/pkg/source"
 	"github.com/spf13/cobra"
 	psaapi "k8s.io/pod-security-admission/api"
 )
@@ -30,9 +30,7 @@ type scanOptions struct {
 	includeSystem           bool
 	allowPartial            bool
 	live                    clusterOptions
-	chart                   chartOptions
-	followSymlinks          bool
-	exclude                 []string
+	input                   inputOptions
 }
 
 func newScanCommand(streams IO) *cobra.Command {
@@ -60,14 +58,13 @@ or scored unless --include-system is given.`,
   guardrail scan --write-baseline .guardrail-baseline.json deploy/
   guardrail scan --baseline .guardrail-baseline.json deploy/`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if o.live.enabled {
-				if len(args) > 0 {
-					return usageErr("--live scans the live cluster; do not also give paths")
-				}
-				return o.runCluster(cmd, streams)
-			}
-			if len(args) == 0 {
+			switch {
+			case o.live.enabled && len(args) > 0:
+				return usageErr("--live scans the live cluster; do not also give paths")
+			case !o.live.enabled && len(args) == 0:
 				return usageErr("give files, directories or - to scan (for example: guardrail scan deploy/), or --live")
+			case o.live.allNamespaces && o.live.namespace != "":
+				return usageErr("give -n NAMESPACE or --all-namespaces, not both")
 			}
 			return o.run(cmd, args, streams)
 		},
@@ -87,9 +84,7 @@ or scored unless --include-system is given.`,
 	f.StringVar(&o.baseline, "baseline", "", "report and gate only findings that are not in this baseline file")
 	f.StringVar(&o.writeBaseline, "write-baseline", "", "write the current findings to this baseline file")
 	f.BoolVar(&o.includeSystem, "include-system", false, "also report findings on Kubernetes' own objects, marked as platform findings (never counted or gated)")
-	f.StringArrayVar(&o.exclude, "exclude", nil, "leave out paths of scanned directories matching this glob, relative to the directory or by name (repeatable; adds to the config's exclude)")
-	f.BoolVar(&o.followSymlinks, "follow-symlinks", false, "follow symlinks that leave a scanned directory (by default they are skipped with a warning)")
-	o.chart.addFlags(f)
+	o.input.addFlags(f)
 	o.addClusterFlags(f)
 	return cmd
 }
@@ -175,6 +170,21 @@ func (o *scanOptions) run(cmd *cobra.Command, paths []string, streams IO) error 
 	if err != nil {
 		return err
 	}
+	r.settings.Live = o.live.enabled
+	var src source.Source
+	var progress *progress
+	if o.live.enabled {
+		live, err := o.live.source(o.live.namespace)
+		if err != nil {
+			return err
+		}
+		progress = newProgress(streams)
+		live.Progress = progress.update
+		src = live
+	} else {
+		src = o.input.manifests(streams, paths, o.live.namespace, false, r.exclude...)
+		defer tuneMemory(paths, streams.Getenv)()
+	}
 	printer, out, closeOut, err := o.printer(streams)
 	if err != nil {
 		return err
@@ -184,24 +194,39 @@ func (o *scanOptions) run(cmd *cobra.Command, paths []string, streams IO) error 
 	if err != nil {
 		return err
 	}
-	defer tuneMemory(paths, streams.Getenv)()
-	// Objects are evaluated as they are decoded and then slimmed, so a scan
-	// never holds every full object at once; cross-object rules run at the end.
+	// Objects are evaluated as they are decoded (or their page arrives)
+	// and then slimmed, so a scan never holds every full object at once;
+	// cross-object rules run at the end.
 	stream := engine.New(opts...).NewStream(engine.WithSlimming())
-	loaded := manifest.NewLoader(manifest.WithStdin(streams.In), manifest.WithSink(stream.Add), manifest.WithChart(o.chart.options(o.live.namespace)),
-		manifest.WithFollowSymlinks(o.followSymlinks), manifest.WithExclude(append(r.exclude, o.exclude...))).Load(paths)
-	inv := inventory.New(loaded.Objects)
+	loaded, err := src.Load(cmd.Context(), stream.Add)
+	progress.done()
+	if err != nil {
+		return &exitError{code: ExitError, err: err}
+	}
+	inv := loaded.Inventory()
 	res := stream.Finish(inv)
-	res.Problems = loaded.Problems
+	res.Problems, res.Skipped = loaded.Problems, loaded.Skipped
 	res.RecountProblems()
-	setHTMLContext(printer, inv, "manifests: "+strings.Join(paths, ", "), false)
-	if err := o.report(res, r, printer, out, streams); err != nil || len(loaded.Objects) > 0 {
+	res.Summary.Partial = loaded.Partial
+	empty := loaded.Empty(src)
+	if empty != "" && loaded.Live {
+		res.Summary.Score = nil // nothing that runs was judged: no score, never 100
+	}
+	setHTMLContext(printer, inv, src.String(), loaded.Live)
+	if err := o.report(res, r, printer, out, streams); err != nil {
 		return err
 	}
-	// A gate never passes on nothing: a wrong path or an empty render must
-	// not look like a clean scan.
-	return &exitError{code: ExitError, err: fmt.Errorf("nothing to scan: no Kubernetes object in %s (%d files read; directories are searched for .yaml, .yml and .json)",
-		strings.Join(paths, ", "), loaded.Files)}
+	// A gate never passes on nothing: a wrong path, an empty render or an
+	// identity that may read no workload must not look like a clean scan.
+	switch {
+	case empty != "" && loaded.Live:
+		return &exitError{code: ExitPartial, err: errors.New(empty)}
+	case empty != "":
+		return &exitError{code: ExitError, err: errors.New(empty)}
+	case loaded.Partial && !o.allowPartial:
+		return &exitError{code: ExitPartial, err: fmt.Errorf("partial results: some kinds could not be read (listed above); fix the permissions or pass --allow-partial")}
+	}
+	return nil
 }
 
 // report prints res, writes the baseline and maps the outcome to an exit code.

@@ -1,16 +1,12 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"sync"
 	"time"
 
-	"github.com/guardrail-k8s/guardrail/pkg/cluster"
 	"github.com/guardrail-k8s/guardrail/pkg/engine"
-	"github.com/guardrail-k8s/guardrail/pkg/inventory"
-	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/rest"
@@ -102,67 +98,6 @@ func (o *scanOptions) liveEngine() (*resolved, []engine.Option, *rest.Config, er
 	return r, opts, cfg, nil
 }
 
-func (o *scanOptions) runCluster(cmd *cobra.Command, streams IO) error {
-	if o.live.allNamespaces && o.live.namespace != "" {
-		return usageErr("give -n NAMESPACE or --all-namespaces, not both")
-	}
-	r, err := o.resolve()
-	if err != nil {
-		return err
-	}
-	r.settings.Live = true
-	cfg, err := o.live.restConfig()
-	if err != nil {
-		return usageErr("%v", err)
-	}
-	printer, out, closeOut, err := o.printer(streams)
-	if err != nil {
-		return err
-	}
-	defer closeOut()
-	opts, err := o.engineOptions(r)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(cmd.Context(), o.live.timeout)
-	defer cancel()
-	progress := newProgress(streams)
-	// As with manifests, objects are evaluated as their page arrives and
-	// slimmed, so the scan never holds every full object at once.
-	stream := engine.New(opts...).NewStream(engine.WithSlimming())
-	loaded, err := cluster.Load(ctx, cfg, cluster.Options{Namespace: o.live.namespace, IncludeSecrets: o.live.includeSecrets,
-		PageSize: o.live.pageSize, Progress: progress.update, Sink: stream.Add})
-	progress.done()
-	if err != nil {
-		return &exitError{code: ExitError, err: err}
-	}
-	info := cluster.InfoObject(loaded.Version)
-	stream.Add(info)
-	inv := inventory.New(append(loaded.Objects, info))
-	res := stream.Finish(inv)
-	setHTMLContext(printer, inv, "live cluster "+cfg.Host, true)
-	res.Problems = loaded.Problems
-	res.Skipped = loaded.Skipped
-	res.RecountProblems()
-	res.Summary.Partial = loaded.Partial
-	if loaded.Folded > 0 {
-		res.Skipped = append(res.Skipped, fmt.Sprintf("%d objects owned by a scanned controller were judged through it (a Deployment's ReplicaSets and Pods)", loaded.Folded))
-	}
-	if loaded.WorkloadKindsRead == 0 {
-		res.Summary.Score = nil // nothing that runs was judged: no score, never 100
-	}
-	if err := o.report(res, r, printer, out, streams); err != nil {
-		return err
-	}
-	switch {
-	case loaded.WorkloadKindsRead == 0:
-		return &exitError{code: ExitPartial, err: fmt.Errorf("no workload kind could be read (pods, deployments...): nothing that runs was judged; grant the scanner role (deploy/scanner/clusterrole.yaml)")}
-	case loaded.Partial && !o.allowPartial:
-		return &exitError{code: ExitPartial, err: fmt.Errorf("partial results: some kinds could not be read (listed above); fix the permissions or pass --allow-partial")}
-	}
-	return nil
-}
-
 // progress shows what is being listed on stderr when it is a terminal.
 type progress struct {
 	w      io.Writer
@@ -197,27 +132,7 @@ func (p *progress) update(kind string, n int) {
 }
 
 func (p *progress) done() {
-	if p.w != nil {
+	if p != nil && p.w != nil {
 		fmt.Fprint(p.w, "\r\x1b[K")
 	}
-}
-
-// inventory loads the live cluster (namespace ns, or all when "") for the
-// analyses that need the whole picture rather than a streamed scan;
-// problems the loader reports are printed as warnings.
-func (c *clusterOptions) inventory(ctx context.Context, ns string, streams IO) (*inventory.Inventory, error) {
-	cfg, err := c.restConfig()
-	if err != nil {
-		return nil, usageErr("%v", err)
-	}
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-	loaded, err := cluster.Load(ctx, cfg, cluster.Options{Namespace: ns, PageSize: c.pageSize})
-	if err != nil {
-		return nil, &exitError{code: ExitError, err: err}
-	}
-	for _, p := range loaded.Problems {
-		fmt.Fprintln(streams.Err, "guardrail: warning:", p.Error())
-	}
-	return inventory.New(loaded.Objects), nil
 }

@@ -3,8 +3,6 @@ package netpol
 import (
 	"sort"
 	"strings"
-
-	"github.com/guardrail-k8s/guardrail/pkg/inventory"
 )
 
 // Change is a connection whose verdict a change moved.
@@ -166,24 +164,4 @@ func (m *Model) lookup(id string) *Pod {
 		}
 	}
 	return nil
-}
-
-// Overlay is the live cluster after applying manifests: objects in
-// changes replace the live objects of the same kind, namespace and name,
-// and the rest stays.
-func Overlay(live *inventory.Inventory, changes []*inventory.Object) *inventory.Inventory {
-	key := func(ob *inventory.Object) string {
-		return ob.GroupKind().String() + "/" + ob.Namespace() + "/" + ob.Name()
-	}
-	replaced := map[string]bool{}
-	for _, ob := range changes {
-		replaced[key(ob)] = true
-	}
-	merged := append([]*inventory.Object{}, changes...)
-	for _, ob := range live.Objects() {
-		if !replaced[key(ob)] {
-			merged = append(merged, ob)
-		}
-	}
-	return inventory.New(merged)
 }
