@@ -1,17 +1,13 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
 	"os/signal"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
-	"time"
 
 	memlimit "github.com/KimMachineGun/automemlimit/memlimit"
 
@@ -19,13 +15,7 @@ import (
 	"github.com/guardrail-k8s/guardrail/pkg/engine"
 	"github.com/guardrail-k8s/guardrail/pkg/rules"
 	"github.com/spf13/cobra"
-	admissionregv1 "k8s.io/api/admissionregistration/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/yaml"
 )
 
@@ -166,16 +156,6 @@ func (o *webhookOptions) installOptions(h *admission.Handler, bundle []byte, nam
 		CABundle: bundle, ExcludeNamespaces: h.Exempt, Policy: h.Policy, Namespaces: namespaces}
 }
 
-// hosts are the serving certificate's names: the Service's, loopback and
-// the --url host.
-func (o *webhookOptions) hosts() []string {
-	hosts := []string{o.serviceName + "." + o.serviceNS + ".svc", o.serviceName + "." + o.serviceNS + ".svc.cluster.local", "127.0.0.1", "localhost"}
-	if u, err := url.Parse(o.url); err == nil && u.Hostname() != "" && !slices.Contains(hosts, u.Hostname()) {
-		hosts = append(hosts, u.Hostname())
-	}
-	return hosts
-}
-
 func (o *webhookOptions) serve(cmd *cobra.Command, streams IO) error {
 	h, rs, err := o.handler(streams)
 	if err != nil {
@@ -193,77 +173,21 @@ func (o *webhookOptions) serve(cmd *cobra.Command, streams IO) error {
 	log.Info("policy", "defaultMode", h.Policy.Default, "clusterMode", h.Policy.ClusterMode(), "patterns", len(h.Policy.Namespaces),
 		"exemptNamespaces", h.Exempt, "modeAdmins", first(strings.Join(h.ModeAdmins, ","), strings.Join(admission.DefaultModeAdmins, ",")),
 		"failOn", h.FailOn.String(), "rules", len(admission.AdmissionRules(rs)))
-	if o.standalone {
-		certs, err := admission.NewCertAuthority(o.hosts(), 24*time.Hour)
+	rt := &admission.Runtime{Handler: h, Rules: rs, Install: o.installOptions(h, nil, nil), Listen: o.listen, Log: log,
+		Manage: o.manage, CertFile: o.certFile, KeyFile: o.keyFile, CAFile: o.caFile, CASecret: o.caSecret, Identity: first(o.podName, hostname())}
+	if rt.CASecret == "" && o.url == "" {
+		rt.CASecret = admission.DefaultCASecret
+	}
+	if !o.standalone {
+		cfg, err := o.scan.live.restConfig()
 		if err != nil {
-			return err
+			return usageErr("%v", err)
 		}
-		return o.run(ctx, &admission.Server{Handler: h, Certs: certs, Log: log})
-	}
-	cfg, err := o.scan.live.restConfig()
-	if err != nil {
-		return usageErr("%v", err)
-	}
-	client, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return usageErr("%v", err)
-	}
-	pub := &publisher{client: client, log: log, render: func(bundle []byte, names []string) *admissionregv1.ValidatingWebhookConfiguration {
-		return admission.Configuration(rs, o.installOptions(h, bundle, names))
-	}, enabled: o.manage}
-	if o.manage && len(h.Policy.Namespaces) > 0 {
-		// Patterns decide by name: the names that exist decide which
-		// unlabelled namespaces' hook fails closed.
-		go pub.followNamespaces(ctx)
-	}
-	if o.certFile != "" {
-		// cert-manager issues and renews the certificate; files are
-		// reloaded, and the CA file's bundle is published when it changes.
-		fc, err := admission.LoadFileCerts(o.certFile, o.keyFile)
-		if err != nil {
-			return usageErr("--tls-cert-file: %v", err)
+		if rt.Client, err = kubernetes.NewForConfig(cfg); err != nil {
+			return usageErr("%v", err)
 		}
-		if o.caFile != "" {
-			bundle, err := os.ReadFile(o.caFile)
-			if err != nil {
-				return usageErr("--tls-ca-file: %v", err)
-			}
-			if err := pub.bundle(ctx, bundle); err != nil {
-				return &exitError{code: ExitError, err: fmt.Errorf("write the webhook configuration: %w", err)}
-			}
-			go followCAFile(ctx, o.caFile, bundle, pub, log)
-		}
-		return o.run(ctx, &admission.Server{Handler: h, Certs: fc, Log: log})
 	}
-	secret := o.caSecret
-	if secret == "" && o.url == "" {
-		secret = admission.DefaultCASecret
-	}
-	var certs *admission.CertAuthority
-	if secret != "" && secret != "none" {
-		id := first(o.podName, hostname())
-		shared := &admission.SharedCA{Client: client, Namespace: o.serviceNS, Name: secret, Identity: id, Hosts: o.hosts(), Log: log,
-			Publish: func(ctx context.Context, bundle []byte) error { return pub.bundle(ctx, bundle) }}
-		if certs, err = shared.Load(ctx); err != nil {
-			return &exitError{code: ExitError, err: err}
-		}
-		go shared.Run(ctx)
-		log.Info("serving from the shared CA", "secret", o.serviceNS+"/"+secret, "identity", id)
-	} else {
-		if certs, err = admission.NewCertAuthority(o.hosts(), 90*24*time.Hour); err != nil {
-			return err
-		}
-		go rotateOwnCA(ctx, certs, pub, log)
-	}
-	if err := pub.bundle(ctx, certs.Bundle()); err != nil {
-		return &exitError{code: ExitError, err: fmt.Errorf("write the webhook configuration: %w", err)}
-	}
-	return o.run(ctx, &admission.Server{Handler: h, Certs: certs, Log: log})
-}
-
-func (o *webhookOptions) run(ctx context.Context, srv *admission.Server) error {
-	srv.Log.Info("serving", "listen", o.listen)
-	if err := srv.Serve(ctx, o.listen); err != nil && ctx.Err() == nil {
+	if err := rt.Run(ctx); err != nil {
 		return &exitError{code: ExitError, err: err}
 	}
 	return nil
@@ -272,121 +196,6 @@ func (o *webhookOptions) run(ctx context.Context, srv *admission.Server) error {
 func hostname() string {
 	h, _ := os.Hostname()
 	return first(h, "guardrail-webhook")
-}
-
-// followCAFile publishes the CA file's bundle whenever it changes.
-func followCAFile(ctx context.Context, path string, last []byte, pub *publisher, log *slog.Logger) {
-	every(ctx, time.Minute, func() {
-		b, err := os.ReadFile(path)
-		if err != nil || string(b) == string(last) {
-			return
-		}
-		if err := pub.bundle(ctx, b); err != nil {
-			log.Error("publishing the CA bundle failed", "err", err)
-			return
-		}
-		last = b
-	})
-}
-
-// rotateOwnCA rotates a CA of this process's own before it expires.
-func rotateOwnCA(ctx context.Context, certs *admission.CertAuthority, pub *publisher, log *slog.Logger) {
-	every(ctx, time.Hour, func() {
-		if rotated, err := certs.RotateIfExpiring(); err != nil {
-			log.Error("certificate rotation failed", "err", err)
-		} else if rotated {
-			if err := pub.bundle(ctx, certs.Bundle()); err != nil {
-				log.Error("publishing the rotated CA bundle failed", "err", err)
-			}
-			log.Info("rotated the serving certificate")
-		}
-	})
-}
-
-// every calls fn each period until ctx is done.
-func every(ctx context.Context, period time.Duration, fn func()) {
-	t := time.NewTicker(period)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			fn()
-		}
-	}
-}
-
-// publisher writes the webhook configuration whenever the bundle or the
-// set of namespaces changes (namespace names decide which unlabelled
-// namespaces' hook fails closed).
-type publisher struct {
-	client  kubernetes.Interface
-	log     *slog.Logger
-	render  func(bundle []byte, names []string) *admissionregv1.ValidatingWebhookConfiguration
-	enabled bool
-
-	mu    sync.Mutex
-	cur   []byte
-	names []string
-}
-
-func (p *publisher) bundle(ctx context.Context, b []byte) error {
-	p.mu.Lock()
-	p.cur = b
-	names := p.names
-	p.mu.Unlock()
-	return p.write(ctx, b, names)
-}
-
-func (p *publisher) write(ctx context.Context, b []byte, names []string) error {
-	if !p.enabled {
-		return nil
-	}
-	return applyConfiguration(ctx, p.client, p.render(b, names))
-}
-
-// followNamespaces republishes when namespaces come or go, at most every
-// two seconds.
-func (p *publisher) followNamespaces(ctx context.Context) {
-	factory := informers.NewSharedInformerFactory(p.client, 10*time.Minute)
-	inf := factory.Core().V1().Namespaces()
-	changed := make(chan struct{}, 1)
-	poke := func(any) {
-		select {
-		case changed <- struct{}{}:
-		default:
-		}
-	}
-	inf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{AddFunc: poke, DeleteFunc: poke})
-	factory.Start(ctx.Done())
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-changed:
-		}
-		time.Sleep(2 * time.Second)
-		list, err := inf.Lister().List(labels.Everything())
-		if err != nil {
-			continue
-		}
-		names := make([]string, 0, len(list))
-		for _, n := range list {
-			names = append(names, n.Name)
-		}
-		slices.Sort(names)
-		p.mu.Lock()
-		same := slices.Equal(names, p.names)
-		p.names = names
-		b := p.cur
-		p.mu.Unlock()
-		if !same && b != nil {
-			if err := p.write(ctx, b, names); err != nil {
-				p.log.Error("republishing the webhook configuration failed", "err", err)
-			}
-		}
-	}
 }
 
 func (o *webhookOptions) installCommand(streams IO) *cobra.Command {
@@ -421,7 +230,7 @@ cainjector fills it for --tls-cert-file installs.`,
 				if err != nil {
 					return usageErr("%v", err)
 				}
-				if err := applyConfiguration(cmd.Context(), client, conf); err != nil {
+				if err := admission.ApplyConfiguration(cmd.Context(), client, conf); err != nil {
 					return &exitError{code: ExitError, err: err}
 				}
 				fmt.Fprintf(streams.Out, "validatingwebhookconfiguration/%s applied\n", conf.Name)
@@ -438,20 +247,4 @@ cainjector fills it for --tls-cert-file installs.`,
 	cmd.Flags().StringVar(&caFile, "ca-bundle", "", "PEM CA bundle to embed (cert-manager's, for example); guardrail webhook writes its own when it runs")
 	cmd.Flags().BoolVar(&o.apply, "apply", false, "create or update the configuration in the cluster instead of printing it")
 	return cmd
-}
-
-// applyConfiguration creates the configuration or updates it in place.
-func applyConfiguration(ctx context.Context, c kubernetes.Interface, conf *admissionregv1.ValidatingWebhookConfiguration) error {
-	api := c.AdmissionregistrationV1().ValidatingWebhookConfigurations()
-	cur, err := api.Get(ctx, conf.Name, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		_, err = api.Create(ctx, conf, metav1.CreateOptions{})
-		return err
-	}
-	if err != nil {
-		return err
-	}
-	conf.ResourceVersion = cur.ResourceVersion
-	_, err = api.Update(ctx, conf, metav1.UpdateOptions{})
-	return err
 }
