@@ -194,6 +194,9 @@ func (o *scanOptions) run(cmd *cobra.Command, paths []string, streams IO) error 
 	if err != nil {
 		return err
 	}
+	if o.live.enabled && o.live.namespace != "" {
+		opts = append(opts, engine.WithNamespaceScope(o.live.namespace))
+	}
 	// Objects are evaluated as they are decoded (or their page arrives)
 	// and then slimmed, so a scan never holds every full object at once;
 	// cross-object rules run at the end.
@@ -206,6 +209,9 @@ func (o *scanOptions) run(cmd *cobra.Command, paths []string, streams IO) error 
 	inv := loaded.Inventory()
 	res := stream.Finish(inv)
 	res.Problems, res.Skipped = loaded.Problems, loaded.Skipped
+	if n := res.Summary.OutOfScope; n > 0 {
+		res.Skipped = append(res.Skipped, fmt.Sprintf("%d findings on cluster-scoped objects that do not grant or expose into namespace %s (nodes, CRDs, roles bound elsewhere...) are left out by -n; scan without -n to see them", n, o.live.namespace))
+	}
 	res.RecountProblems()
 	res.Summary.Partial = loaded.Partial
 	empty := loaded.Empty(src)

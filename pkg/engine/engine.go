@@ -35,6 +35,8 @@ type Engine struct {
 	includeSystem bool
 	// systemNamespaces hold only the platform's objects on a live cluster.
 	systemNamespaces []string
+	// scope, when set, is the one namespace the report is about (-n).
+	scope string
 	// subsumedBy maps a rule ID to the active rules that subsume it, and
 	// foldRank orders rules so that subsumers are decided first.
 	subsumedBy map[string][]string
@@ -301,7 +303,7 @@ func (s *Stream) Finish(inv *inventory.Inventory) *Result {
 	for _, r := range e.evalNamespaces(inv, &s.t) {
 		kept = append(kept, e.pending(r))
 	}
-	return e.finish(kept, s.t)
+	return e.finish(kept, s.t, inv)
 }
 
 // raw is a violation with the rule and object it belongs to.
@@ -457,8 +459,13 @@ func contains(list []string, s string) bool {
 }
 
 // finish orders the findings, applies the baseline and summarises.
-func (e *Engine) finish(ps []pending, t tally) *Result {
+func (e *Engine) finish(ps []pending, t tally, inv *inventory.Inventory) *Result {
 	res := &Result{Rules: rules.Infos(e.rules), Findings: make([]api.Finding, 0, len(ps))}
+	inScope := func(*inventory.Object) bool { return true }
+	if e.scope != "" {
+		inScope = intoNamespace(inv, e.scope)
+	}
+	outOfScope := 0
 	var baselined map[string]int
 	if e.baseline != nil {
 		baselined = e.baseline.counts()
@@ -469,6 +476,10 @@ func (e *Engine) finish(ps []pending, t tally) *Result {
 			continue
 		}
 		f := ps[i].f
+		if !inScope(ps[i].obj) {
+			outOfScope++
+			continue
+		}
 		if f.Platform && !e.includeSystem {
 			res.Summary.Platform++
 			continue
@@ -486,6 +497,7 @@ func (e *Engine) finish(ps []pending, t tally) *Result {
 	platformCount := res.Summary.Platform
 	res.Summary = summarize(res, t)
 	res.Summary.Platform += platformCount
+	res.Summary.OutOfScope = outOfScope
 	return res
 }
 

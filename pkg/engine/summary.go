@@ -20,6 +20,9 @@ type Summary struct {
 	// Platform counts findings about Kubernetes' own objects; they are not
 	// in the severity counts, the score or the gate (see --include-system).
 	Platform int `json:"platform,omitempty"`
+	// OutOfScope counts findings left out by a namespace scope (-n): on
+	// objects that do not grant or expose into that namespace.
+	OutOfScope int `json:"outOfScope,omitempty"`
 	// Checks is the number of (rule, object) evaluations.
 	Checks int `json:"checks"`
 	// Objects is the number of objects at least one rule judged; Failed of
