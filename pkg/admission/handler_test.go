@@ -67,7 +67,7 @@ func TestModes(t *testing.T) {
 		}
 		switch tc.mode {
 		case Enforce:
-			if !strings.Contains(r.Result.Message, "[critical pss-privileged] privileged: container \"c\" must not set securityContext.privileged=true (field spec.containers[0])") {
+			if !strings.Contains(r.Result.Message, "[critical pss-privileged] privileged: container \"c\" must not set securityContext.privileged=true (field spec.containers[0].securityContext.privileged)") {
 				t.Errorf("denial message: %s", r.Result.Message)
 			}
 		case Warn:

@@ -1,5 +1,7 @@
 package api
 
+import "strings"
+
 // ObjectRef identifies the object a finding is about.
 type ObjectRef struct {
 	// APIVersion is group/version as written in the object ("apps/v1").
@@ -28,6 +30,27 @@ type Location struct {
 	File string `json:"file,omitempty"`
 	// Line is 1-based; 0 when unknown.
 	Line int `json:"line,omitempty"`
+}
+
+// The markers a loader appends to Location.File when the line is of a
+// tool's output rather than of the named file: a Helm template's rendered
+// output (where no template line wrote the field), or kustomize's build.
+const (
+	RenderedMarker  = " (rendered)"
+	KustomizeMarker = " (kustomize)"
+)
+
+// SourceFile is the file the location names without its marker, and the
+// tool whose output its line counts in ("helm", "kustomize"; "" when the
+// line is the file's own).
+func (l Location) SourceFile() (file, generatedBy string) {
+	switch {
+	case strings.HasSuffix(l.File, RenderedMarker):
+		return strings.TrimSuffix(l.File, RenderedMarker), "helm"
+	case strings.HasSuffix(l.File, KustomizeMarker):
+		return strings.TrimSuffix(l.File, KustomizeMarker), "kustomize"
+	}
+	return l.File, ""
 }
 
 // Suppression records why a finding is not counted.

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	ci "helm.sh/helm/v4/pkg/chart"
 	"helm.sh/helm/v4/pkg/chart/common"
 	"helm.sh/helm/v4/pkg/chart/common/util"
 	"helm.sh/helm/v4/pkg/chart/loader"
@@ -25,6 +26,13 @@ type Manifest struct {
 	Template string
 	// Content is the rendered YAML.
 	Content string
+	// File is the template's file relative to the chart
+	// ("charts/subchartA/templates/service.yaml"); for a template inside
+	// a packaged subchart, relative to that archive's path.
+	File string
+	// Lines maps each rendered line to the template line that wrote it, 0
+	// where no template line did (see TemplateLines).
+	Lines []int
 }
 
 // Release names the release a chart is rendered for.
@@ -109,9 +117,9 @@ func (o Options) capabilities() (*common.Capabilities, error) {
 // out, and so are templates that render to nothing; the rest come sorted
 // by template path.
 func Render(chartPath string, o Options) ([]Manifest, error) {
-	ch, err := loader.Load(chartPath)
+	ch, err := loadChart(chartPath)
 	if err != nil {
-		return nil, fmt.Errorf("load chart %s: %w", chartPath, err)
+		return nil, err
 	}
 	vals, err := o.values()
 	if err != nil {
@@ -129,14 +137,31 @@ func Render(chartPath string, o Options) ([]Manifest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("render chart %s: %w", chartPath, err)
 	}
+	sources := templateSources(ch)
+	dirs := map[string]string{}
+	if acc, err := ci.NewAccessor(ch); err == nil {
+		if info, err := os.Stat(chartPath); err == nil && info.IsDir() {
+			chartDirs(chartPath, acc.Name(), "", dirs)
+		} else {
+			dirs[acc.Name()] = ""
+		}
+	}
 	var ms []Manifest
 	for name, content := range out {
 		base := path.Base(name)
 		if strings.HasPrefix(base, "_") || strings.EqualFold(base, "NOTES.txt") || strings.TrimSpace(content) == "" {
 			continue
 		}
-		ms = append(ms, Manifest{Template: name, Content: content})
+		ms = append(ms, Manifest{Template: name, File: fileOf(name, dirs), Content: content, Lines: TemplateLines(sources[name], content)})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Template < ms[j].Template })
 	return ms, nil
+}
+
+func loadChart(chartPath string) (ci.Charter, error) {
+	ch, err := loader.Load(chartPath)
+	if err != nil {
+		return nil, fmt.Errorf("load chart %s: %w", chartPath, err)
+	}
+	return ch, nil
 }

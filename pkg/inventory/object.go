@@ -31,6 +31,18 @@ type Object struct {
 	// Pod's own (status.podIPs), or, for a controller, those of the pods
 	// folded into it. Nil for manifests.
 	PodIPs []string
+	// Rendered is set on objects a Helm template rendered: it maps lines of
+	// the rendered output back to the template.
+	Rendered *Rendered
+}
+
+// Rendered locates a rendered object's fields in its template.
+type Rendered struct {
+	// Template is the template file's path.
+	Template string
+	// Lines maps rendered line i+1 to the template line that wrote it, 0
+	// where no template line did (the line came from an action).
+	Lines []int
 }
 
 // NewObject wraps a decoded object, computing its metadata accessor and workload.
@@ -70,6 +82,11 @@ func (o *Object) LocationOf(field string) api.Location {
 		if l := o.Lines.Line(field); l > 0 {
 			loc.Line = l
 		}
+	}
+	// A rendered line the template wrote itself points at the template;
+	// otherwise the rendered line stays, with the file marked rendered.
+	if r := o.Rendered; r != nil && loc.Line > 0 && loc.Line <= len(r.Lines) && r.Lines[loc.Line-1] > 0 {
+		return api.Location{File: r.Template, Line: r.Lines[loc.Line-1]}
 	}
 	return loc
 }

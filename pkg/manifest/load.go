@@ -84,6 +84,7 @@ func NewLoader(opts ...Option) *Loader {
 // job is one document to decode, with its place in the output order.
 type job struct {
 	file     string
+	rendered *inventory.Rendered // set for a Helm template's output
 	fileIdx  int
 	docIdx   int
 	ch       chunk
@@ -123,6 +124,11 @@ func (ld *Loader) Load(paths []string) *Result {
 					r.problems = j.problems
 				} else {
 					r.decoded = decodeChunk(j.file, j.ch, ld.limits)
+					if j.rendered != nil {
+						for _, o := range r.objects {
+							o.Rendered = j.rendered
+						}
+					}
 					if ld.sink != nil {
 						for _, o := range r.objects {
 							ld.sink(o)
@@ -208,6 +214,15 @@ func (ld *Loader) produce(paths []string, jobs chan<- job) int {
 			jobs <- job{file: name, fileIdx: idx, docIdx: d, ch: ch}
 		}
 	}
+	// rendered is emit for a template's output: its objects map lines
+	// back to the template.
+	rendered := func(name string, data []byte, r *inventory.Rendered) {
+		idx := fileIdx
+		fileIdx++
+		for d, ch := range split(data) {
+			jobs <- job{file: name, fileIdx: idx, docIdx: d, ch: ch, rendered: r}
+		}
+	}
 	warn := func(name, msg, hint string) {
 		idx := fileIdx
 		fileIdx++
@@ -225,7 +240,7 @@ func (ld *Loader) produce(paths []string, jobs chan<- job) int {
 			continue
 		}
 		if (info.IsDir() && isChart(p)) || (!info.IsDir() && isChartArchive(p)) {
-			ld.renderChart(p, emit)
+			ld.renderChart(p, emit, rendered)
 			continue
 		}
 		if info.IsDir() && kustomize.Kustomization(p) != "" {
@@ -253,11 +268,11 @@ func (ld *Loader) produce(paths []string, jobs chan<- job) int {
 				return nil
 			}
 			if d.IsDir() && isChart(path) {
-				ld.renderChart(path, emit)
+				ld.renderChart(path, emit, rendered)
 				return filepath.SkipDir
 			}
 			if !d.IsDir() && isChartArchive(path) {
-				ld.renderChart(path, emit)
+				ld.renderChart(path, emit, rendered)
 				return nil
 			}
 			if d.IsDir() && kustomize.Kustomization(path) != "" {

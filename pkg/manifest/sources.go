@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/guardrail-k8s/guardrail/pkg/api"
 	"github.com/guardrail-k8s/guardrail/pkg/helmchart"
+	"github.com/guardrail-k8s/guardrail/pkg/inventory"
 	"github.com/guardrail-k8s/guardrail/pkg/kustomize"
 )
 
@@ -33,7 +35,7 @@ func (ld *Loader) buildKustomization(dir string, emit func(string, []byte, error
 		if r.Origin != "" {
 			name = filepath.Join(dir, filepath.FromSlash(r.Origin))
 		}
-		emit(name+" (kustomize)", r.YAML, nil)
+		emit(name+api.KustomizeMarker, r.YAML, nil)
 	}
 }
 
@@ -97,9 +99,10 @@ func WithChart(o helmchart.Options) Option { return func(ld *Loader) { ld.chart 
 func isChartArchive(path string) bool { return strings.HasSuffix(strings.ToLower(path), ".tgz") }
 
 // renderChart renders the chart at path (a directory or a .tgz) and emits
-// each template's output under the template's path, marked rendered (line
-// numbers are the rendered output's).
-func (ld *Loader) renderChart(path string, emit func(string, []byte, error)) {
+// each template's output under the template's path, marked rendered; the
+// objects map the lines their template wrote back to it (see
+// helmchart.TemplateLines), the rest keep the rendered output's lines.
+func (ld *Loader) renderChart(path string, emit func(string, []byte, error), rendered func(string, []byte, *inventory.Rendered)) {
 	o := ld.chart
 	if o.Release.Name == "" {
 		o.Release.Name = ChartRelease.Name
@@ -116,14 +119,19 @@ func (ld *Loader) renderChart(path string, emit func(string, []byte, error)) {
 		emit(where, nil, fmt.Errorf("cannot render the Helm chart: %v", err))
 		return
 	}
-	dir := path
-	if isChartArchive(path) {
-		dir = path + "/chart" // the archive's templates are named inside it
-	}
 	for _, m := range ms {
-		name := filepath.Join(filepath.Dir(dir), filepath.FromSlash(m.Template)) + " (rendered)"
-		emit(name, []byte(m.Content), nil)
+		file := templateFile(path, m.File)
+		rendered(file+api.RenderedMarker, []byte(m.Content), &inventory.Rendered{Template: file, Lines: m.Lines})
 	}
+}
+
+// templateFile is where a rendered template's source is: under the chart
+// directory, or inside a packaged chart, named after the archive.
+func templateFile(chartPath, file string) string {
+	if isChartArchive(chartPath) {
+		return chartPath + "/" + file
+	}
+	return filepath.Join(chartPath, filepath.FromSlash(file))
 }
 
 func filepathMatch(pattern, name string) (bool, error) { return pathpkg.Match(pattern, name) }

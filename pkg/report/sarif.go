@@ -90,6 +90,7 @@ type sarifResult struct {
 type sarifLocation struct {
 	PhysicalLocation *sarifPhysical `json:"physicalLocation,omitempty"`
 	LogicalLocations []sarifLogical `json:"logicalLocations,omitempty"`
+	Properties       map[string]any `json:"properties,omitempty"`
 }
 
 type sarifPhysical struct {
@@ -153,11 +154,7 @@ func (p *sarifPrinter) Print(w io.Writer, res *engine.Result) error {
 			inv.ExecutionSuccessful = false
 		}
 		if pr.Location.File != "" && pr.Location.File != "-" {
-			l := sarifLocation{PhysicalLocation: &sarifPhysical{ArtifactLocation: sarifArtifact{URI: filepath.ToSlash(filepath.Clean(pr.Location.File))}}}
-			if pr.Location.Line > 0 {
-				l.PhysicalLocation.Region = &sarifRegion{StartLine: pr.Location.Line}
-			}
-			n.Locations = []sarifLocation{l}
+			n.Locations = []sarifLocation{physical(pr.Location)}
 		}
 		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, n)
 	}
@@ -204,9 +201,25 @@ func locationOf(f api.Finding) sarifLocation {
 	if f.Location.File == "" || f.Location.File == "-" {
 		return sarifLocation{LogicalLocations: []sarifLogical{{Name: f.Object.Name, FullyQualifiedName: f.Object.String(), Kind: "object"}}}
 	}
-	l := sarifLocation{PhysicalLocation: &sarifPhysical{ArtifactLocation: sarifArtifact{URI: filepath.ToSlash(filepath.Clean(f.Location.File))}}}
-	if f.Location.Line > 0 {
-		l.PhysicalLocation.Region = &sarifRegion{StartLine: f.Location.Line}
+	return physical(f.Location)
+}
+
+// physical is a file location. The URI is always a real file: a line of
+// a tool's output (a template line that an action wrote, kustomize's
+// build) does not count in the file, so it goes in the properties
+// (generatedBy, generatedLine) instead of a region that would point code
+// scanning at the wrong line.
+func physical(loc api.Location) sarifLocation {
+	file, by := loc.SourceFile()
+	l := sarifLocation{PhysicalLocation: &sarifPhysical{ArtifactLocation: sarifArtifact{URI: filepath.ToSlash(filepath.Clean(file))}}}
+	switch {
+	case by != "":
+		l.Properties = map[string]any{"generatedBy": by}
+		if loc.Line > 0 {
+			l.Properties["generatedLine"] = loc.Line
+		}
+	case loc.Line > 0:
+		l.PhysicalLocation.Region = &sarifRegion{StartLine: loc.Line}
 	}
 	return l
 }

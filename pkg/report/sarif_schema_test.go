@@ -94,3 +94,55 @@ func validSARIF(t *testing.T, log []byte) *sarif.Report {
 	}
 	return parsed
 }
+
+// TestSARIFOnCharts: a chart's findings carry the template's real path;
+// a line the template wrote itself is a region, a line an action wrote is
+// not (it counts in the rendered output), and goes in the location's
+// properties. The log stays valid SARIF 2.1.0.
+func TestSARIFOnCharts(t *testing.T) {
+	dir := t.TempDir()
+	must := func(err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.MkdirAll(filepath.Join(dir, "web", "templates"), 0o755))
+	must(os.WriteFile(filepath.Join(dir, "web", "Chart.yaml"), []byte("apiVersion: v2\nname: web\nversion: 0.1.0\n"), 0o644))
+	must(os.WriteFile(filepath.Join(dir, "web", "values.yaml"), []byte("hostNetwork: true\n"), 0o644))
+	tpl := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  hostNetwork: {{ .Values.hostNetwork }}\n  containers:\n  - name: c\n    image: nginx:1.27\n    securityContext:\n      privileged: true\n"
+	must(os.WriteFile(filepath.Join(dir, "web", "templates", "pod.yaml"), []byte(tpl), 0o644))
+	loaded := manifest.NewLoader().Load([]string{filepath.Join(dir, "web")})
+	if len(loaded.Problems) > 0 {
+		t.Fatal(loaded.Problems)
+	}
+	res := engine.New().Scan(inventory.New(loaded.Objects))
+	var buf bytes.Buffer
+	if err := report.Formats["sarif"](report.Options{Version: "test"}).Print(&buf, res); err != nil {
+		t.Fatal(err)
+	}
+	parsed := validSARIF(t, buf.Bytes())
+	want := filepath.ToSlash(filepath.Join(dir, "web", "templates", "pod.yaml"))
+	seen := map[string]bool{}
+	for _, r := range parsed.Runs[0].Results {
+		loc := r.Locations[0]
+		uri := *loc.PhysicalLocation.ArtifactLocation.URI
+		if uri != want {
+			t.Errorf("%s: uri %q, want the template %q", *r.RuleID, uri, want)
+		}
+		switch *r.RuleID {
+		case "pss-privileged":
+			seen["privileged"] = true
+			if loc.PhysicalLocation.Region == nil || *loc.PhysicalLocation.Region.StartLine != 11 {
+				t.Errorf("privileged: true is the template's own line 11: %+v", loc.PhysicalLocation.Region)
+			}
+		case "pss-host-namespaces":
+			seen["hostNetwork"] = true
+			if loc.PhysicalLocation.Region != nil || loc.Properties == nil {
+				t.Errorf("hostNetwork was written by an action: no region, properties instead; got %s", buf.String())
+			}
+		}
+	}
+	if !seen["privileged"] || !seen["hostNetwork"] {
+		t.Errorf("findings seen: %v", seen)
+	}
+}

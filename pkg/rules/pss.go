@@ -152,7 +152,7 @@ func pssCheck(c policy.Check) func(*Input) []Violation {
 			if r.ForbiddenDetail != "" {
 				msg += ": " + r.ForbiddenDetail
 			}
-			field, container := locatePSS(w, r.ForbiddenDetail)
+			field, container := locatePSS(w, c.ID, r.ForbiddenDetail)
 			v := Violation{Message: msg, Field: field, Container: container, Key: string(c.ID), Covers: pssCovers(w, r.ForbiddenDetail)}
 			// A restricted check replaces the baseline checks it overrides:
 			// when the pod also breaks one of those, the finding is graded
@@ -254,11 +254,35 @@ var restrictedChecks = func() []policy.Check {
 	return out
 }()
 
-// locatePSS points a PSS result at the first container its detail names, or
-// at the pod-level field it mentions.
-func locatePSS(w *workload.Workload, detail string) (field, container string) {
+// pssContainerField is the container field each check reads, so that a
+// finding points at the offending line (privileged: true), or, when the
+// field is missing, at its nearest written parent, rather than at the
+// container's first line.
+var pssContainerField = map[policy.CheckID]string{
+	"privileged":                "securityContext.privileged",
+	"allowPrivilegeEscalation":  "securityContext.allowPrivilegeEscalation",
+	"capabilities_baseline":     "securityContext.capabilities.add",
+	"capabilities_restricted":   "securityContext.capabilities",
+	"runAsNonRoot":              "securityContext.runAsNonRoot",
+	"runAsUser":                 "securityContext.runAsUser",
+	"seccompProfile_baseline":   "securityContext.seccompProfile",
+	"seccompProfile_restricted": "securityContext.seccompProfile",
+	"procMount":                 "securityContext.procMount",
+	"procMount_restricted":      "securityContext.procMount",
+	"seLinuxOptions":            "securityContext.seLinuxOptions",
+	"appArmorProfile":           "securityContext.appArmorProfile",
+	"windowsHostProcess":        "securityContext.windowsOptions.hostProcess",
+	"hostPorts":                 "ports",
+}
+
+// locatePSS points a PSS result at the field its check reads in the first
+// container its detail names, or at the pod-level field it mentions.
+func locatePSS(w *workload.Workload, id policy.CheckID, detail string) (field, container string) {
 	for _, c := range w.Containers {
 		if strings.Contains(detail, fmt.Sprintf("%q", c.Name)) {
+			if sub, ok := pssContainerField[id]; ok {
+				return c.Path + "." + sub, c.Name
+			}
 			return c.Path, c.Name
 		}
 	}
