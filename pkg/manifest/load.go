@@ -49,6 +49,9 @@ type Loader struct {
 	// followLinks follows symlinks out of the scanned directory.
 	followLinks bool
 	exclude     []string
+	// roots records, per resource file a kustomization built, the
+	// kustomizations that reached it (written by produce only).
+	roots map[string][]string
 }
 
 // Option configures a Loader.
@@ -111,6 +114,7 @@ func (ld *Loader) LoadBytes(name string, data []byte) *Result {
 // Load reads every path: files, directories (recursively, .yaml, .yml and
 // .json) and "-" for stdin. Problems never stop the load.
 func (ld *Loader) Load(paths []string) *Result {
+	ld.roots = nil
 	jobs := make(chan job, 256)
 	results := make(chan jobResult, 256)
 	var wg sync.WaitGroup
@@ -160,7 +164,7 @@ func (ld *Loader) Load(paths []string) *Result {
 		res.Objects = append(res.Objects, r.objects...)
 		res.Problems = append(res.Problems, r.problems...)
 	}
-	res.Problems = capWarnings(res.Problems)
+	res.Problems = append(capWarnings(res.Problems), ld.sharedRootNotes()...)
 	return res
 }
 

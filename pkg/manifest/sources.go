@@ -5,6 +5,7 @@ import (
 	"os"
 	pathpkg "path"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/guardrail-k8s/guardrail/pkg/api"
@@ -30,13 +31,39 @@ func (ld *Loader) buildKustomization(dir string, emit func(string, []byte, error
 		emit(kustomize.Kustomization(dir), nil, fmt.Errorf("cannot build the kustomization: %v", err))
 		return
 	}
+	seen := map[string]bool{}
 	for _, r := range rs {
 		name := kustomize.Kustomization(dir)
 		if r.Origin != "" {
 			name = filepath.Join(dir, filepath.FromSlash(r.Origin))
+			if !seen[name] {
+				seen[name] = true
+				if ld.roots == nil {
+					ld.roots = map[string][]string{}
+				}
+				ld.roots[name] = append(ld.roots[name], dir)
+			}
 		}
 		emit(name+api.KustomizeMarker, r.YAML, nil)
 	}
+}
+
+// sharedRootNotes are the notes on resource files that more than one
+// kustomization built (a base under two overlays): their objects are
+// judged once per root, as each build renders them, and the note says
+// why the same file's findings come more than once.
+func (ld *Loader) sharedRootNotes() []*api.Problem {
+	var out []*api.Problem
+	for file, roots := range ld.roots {
+		if len(roots) < 2 {
+			continue
+		}
+		out = append(out, &api.Problem{Location: api.Location{File: file}, Warning: true,
+			Message: fmt.Sprintf("built by %d kustomizations (%s): its objects are judged once per kustomization, as each one renders them", len(roots), strings.Join(roots, ", ")),
+			Hint:    "a finding in this file is fixed once here; scan one overlay alone to see its build only"})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Location.File < out[j].Location.File })
+	return out
 }
 
 // inside reports whether target lies within root (both resolved).

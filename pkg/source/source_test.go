@@ -240,3 +240,32 @@ spec:
 		t.Errorf("overlay %d objects, base %d: one replaced, one added", len(merged.Objects), len(merged.Base))
 	}
 }
+
+// TestSharedBaseIsNoted: a repository root with one base under two
+// overlays judges the base's objects once per overlay (each build renders
+// them its own way) and says so on the base's file; the base is not read
+// a third time as loose YAML or as a kustomization of its own.
+func TestSharedBaseIsNoted(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "base", "kustomization.yaml"), "resources:\n- deploy.yaml\n")
+	write(t, filepath.Join(dir, "base", "deploy.yaml"), "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: app\n")
+	for _, o := range []string{"prod", "staging"} {
+		write(t, filepath.Join(dir, "overlays", o, "kustomization.yaml"), "resources:\n- ../../base\nnamePrefix: "+o+"-\n")
+	}
+	res, err := (&Manifests{Paths: []string{filepath.Join(dir, "overlays")}}).Load(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(ids(res.Objects), " "); got != "ServiceAccount//prod-app ServiceAccount//staging-app" {
+		t.Errorf("objects %s", got)
+	}
+	notes := res.Warnings()
+	if len(notes) != 1 || notes[0].Location.File != filepath.Join(dir, "base", "deploy.yaml") || !strings.Contains(notes[0].Message, "built by 2 kustomizations") {
+		t.Errorf("notes %v", res.Problems)
+	}
+	// One overlay alone: no note.
+	res, _ = (&Manifests{Paths: []string{filepath.Join(dir, "overlays", "prod")}}).Load(context.Background(), nil)
+	if len(res.Problems) != 0 {
+		t.Errorf("one overlay: %v", res.Problems)
+	}
+}
