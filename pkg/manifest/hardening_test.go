@@ -67,3 +67,45 @@ func TestExclude(t *testing.T) {
 		t.Errorf("app/*: %d objects", len(res.Objects))
 	}
 }
+
+// TestWarningCapKeepsTheFirstInInputOrder: with many decoders finishing in
+// any order, the warnings kept are the first ones in the input, in order,
+// and errors are all kept in place among them.
+func TestWarningCapKeepsTheFirstInInputOrder(t *testing.T) {
+	var b strings.Builder
+	for i := 0; i < 3000; i++ {
+		if i == 7 || i == 2500 {
+			b.WriteString("apiVersion: v1\nkind: Pod\nmetadata: [\n---\n") // an error, 4 lines
+			continue
+		}
+		b.WriteString("a: 1\n---\n")
+	}
+	for run := 0; run < 5; run++ {
+		res := NewLoader(WithWorkers(8), WithStdin(strings.NewReader(b.String()))).Load([]string{"-"})
+		if len(res.Problems) != MaxRepeatedWarnings+2 {
+			t.Fatalf("%d problems", len(res.Problems))
+		}
+		prev, warnings := 0, 0
+		for _, p := range res.Problems {
+			if p.Location.Line <= prev {
+				t.Fatalf("problems out of input order: line %d after %d", p.Location.Line, prev)
+			}
+			prev = p.Location.Line
+			if p.Warning {
+				warnings++
+				// Documents 0..6 are 2 lines each, document 7 the 4-line
+				// error, then 2 lines each again.
+				want := 2*(warnings-1) + 1
+				if warnings > 7 {
+					want = 2*warnings + 3
+				}
+				if p.Location.Line != want {
+					t.Fatalf("warning %d at line %d, want %d (the first ones in the input)", warnings, p.Location.Line, want)
+				}
+			}
+		}
+		if last := res.Problems[len(res.Problems)-2]; last.More != 3000-2-MaxRepeatedWarnings {
+			t.Errorf("the last kept warning counts %d more", last.More)
+		}
+	}
+}

@@ -150,9 +150,17 @@ func (ld *Loader) Load(paths []string) *Result {
 		wg.Wait()
 		close(results)
 	}()
+	// Warnings are capped as results arrive; a result left with no object
+	// is not kept, so a flood of warnings never sits in memory.
+	capped := newWarningCap()
+	var errs []placed
 	var all []jobResult
 	for r := range results {
-		all = append(all, r)
+		errs = append(errs, capped.add(r.fileIdx, r.docIdx, r.problems)...)
+		r.problems = nil
+		if len(r.objects) > 0 {
+			all = append(all, r)
+		}
 	}
 	sort.Slice(all, func(i, j int) bool {
 		if all[i].fileIdx != all[j].fileIdx {
@@ -162,45 +170,9 @@ func (ld *Loader) Load(paths []string) *Result {
 	})
 	for _, r := range all {
 		res.Objects = append(res.Objects, r.objects...)
-		res.Problems = append(res.Problems, r.problems...)
 	}
-	res.Problems = append(capWarnings(res.Problems), ld.sharedRootNotes()...)
+	res.Problems = append(capped.problems(errs), ld.sharedRootNotes()...)
 	return res
-}
-
-// MaxRepeatedWarnings is how many warnings with the same message a load
-// keeps; the rest are counted on the last one kept. Two million tiny
-// documents that are not Kubernetes objects gave two million lines.
-const MaxRepeatedWarnings = 20
-
-// capWarnings keeps MaxRepeatedWarnings warnings of each message and
-// records how many more there were on the last one kept. Errors are all
-// kept.
-func capWarnings(ps []*api.Problem) []*api.Problem {
-	seen := map[string]int{}
-	last := map[string]*api.Problem{}
-	out := ps[:0]
-	for _, p := range ps {
-		if !p.Warning {
-			out = append(out, p)
-			continue
-		}
-		k := p.Message + "\x00" + p.Hint
-		seen[k]++
-		if seen[k] <= MaxRepeatedWarnings {
-			out = append(out, p)
-			last[k] = p
-			continue
-		}
-		last[k].More++
-	}
-	for _, p := range last {
-		if p.More > 0 {
-			p.Hint = strings.TrimSpace(fmt.Sprintf("%s; and %d more like this", p.Hint, p.More))
-			p.Hint = strings.TrimPrefix(p.Hint, "; ")
-		}
-	}
-	return out
 }
 
 // produce reads files in order and queues their documents; it returns the
