@@ -63,7 +63,8 @@ func TestNoValueInAnyOutput(t *testing.T) {
 
 // TestOneBadFieldDoesNotHideTheRest: a Deployment with a type error in one
 // field is still checked for its secret-named env; the scan reports both
-// and exits 2 for the input error.
+// and exits 2 for the input error, and each finding's note says what the
+// rules did not see.
 func TestOneBadFieldDoesNotHideTheRest(t *testing.T) {
 	in := "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: lots\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n        env:\n        - name: DB_PASSWORD\n          value: hunter2-Sup3rS3cret\n"
 	code, out, _ := run(t, in, "scan", "-", "-o", "json")
@@ -72,5 +73,8 @@ func TestOneBadFieldDoesNotHideTheRest(t *testing.T) {
 	}
 	if strings.Contains(out, "hunter2") || strings.Contains(out, "lots") {
 		t.Errorf("a value is printed:\n%s", out)
+	}
+	if !strings.Contains(out, `"note": "the object was judged without spec.replicas, which did not fit its type (see the input errors)"`) {
+		t.Errorf("the findings do not say the object was judged in part:\n%s", out)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -432,6 +433,12 @@ func (e *Engine) pending(r raw) pending {
 		f.Suppressed = s
 	} else if note != "" {
 		f.Note = note
+	}
+	if u := r.obj.Undecoded; len(u) > 0 {
+		// A type error elsewhere in the object is an input error, and this
+		// finding stands; but what the rules did not see is said here.
+		partial := fmt.Sprintf("the object was judged without %s, which did not fit its type (see the input errors)", strings.Join(u, ", "))
+		f.Note = strings.TrimPrefix(f.Note+"; "+partial, "; ")
 	}
 	switch {
 	case r.rule.JudgesPlatform:

@@ -31,6 +31,10 @@ type Object struct {
 	// Pod's own (status.podIPs), or, for a controller, those of the pods
 	// folded into it. Nil for manifests.
 	PodIPs []string
+	// Undecoded lists the fields that did not fit their type and were left
+	// out of the decoded object (reported as input errors): the rules ran
+	// on the rest, and did not see these.
+	Undecoded []string
 	// Rendered is set on objects a Helm template rendered: it maps lines of
 	// the rendered output back to the template.
 	Rendered *Rendered

@@ -196,6 +196,11 @@ func objectFromMap(file string, m map[string]any, line int, b *fieldpath.Builder
 		problem(line, label, "metadata", err.Error(), "", false)
 		return
 	}
+	for _, p := range problems {
+		if !p.warning {
+			o.Undecoded = append(o.Undecoded, secrets.SafeText(p.field))
+		}
+	}
 	out.objects = append(out.objects, o)
 }
 
