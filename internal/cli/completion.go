@@ -1,13 +1,17 @@
 package cli
 
 import (
+	"context"
 	"strings"
+	"time"
 
 	"github.com/guardrail-k8s/guardrail/pkg/netpol"
 	"github.com/guardrail-k8s/guardrail/pkg/report"
 	"github.com/guardrail-k8s/guardrail/pkg/rules"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 )
 
@@ -33,13 +37,19 @@ func registerCompletions(root *cobra.Command) {
 		"cluster-mode": modes,
 		"cni":          fixed(netpol.ProfileNames()...),
 		"context":      contexts,
+		"namespace":    namespaces,
 	}
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
 		register := func(f *pflag.Flag) {
 			fn, ok := byFlag[f.Name]
-			if f.Name == "output" && c.Name() == "scan" {
-				fn, ok = fixed(report.FormatNames()...), true
+			if f.Name == "output" {
+				switch c.Name() {
+				case "scan":
+					fn, ok = fixed(report.FormatNames()...), true
+				case "rbac", "netpol":
+					fn, ok = fixed("table", "json", "yaml", "dot", "mermaid"), true
+				}
 			}
 			if ok {
 				_ = c.RegisterFlagCompletionFunc(f.Name, fn) // already registered on a parent: fine
@@ -66,6 +76,42 @@ func registerCompletions(root *cobra.Command) {
 			return ids, cobra.ShellCompDirectiveNoFileComp
 		}
 	}
+}
+
+// namespaces completes -n from the cluster the command's kubeconfig flags
+// (--kubeconfig, --context) point at, within two seconds: completion must
+// never hang a shell.
+func namespaces(cmd *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	if f := cmd.Flag("kubeconfig"); f != nil && f.Value.String() != "" {
+		rules.ExplicitPath = f.Value.String()
+	}
+	overrides := &clientcmd.ConfigOverrides{}
+	if f := cmd.Flag("context"); f != nil {
+		overrides.CurrentContext = f.Value.String()
+	}
+	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides).ClientConfig()
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	cfg.Timeout = 2 * time.Second
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	list, err := client.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []string
+	for _, n := range list.Items {
+		if strings.HasPrefix(n.Name, toComplete) {
+			out = append(out, n.Name)
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
 }
 
 // contexts completes --context from the kubeconfig's contexts.

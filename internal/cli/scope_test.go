@@ -73,3 +73,26 @@ func TestLiveScanNamespaceScope(t *testing.T) {
 		t.Errorf("-n scope-a: %d out of scope, skipped %q", out, skipped)
 	}
 }
+
+// TestNamespaceCompletionFromTheCluster: -n completes the namespaces of
+// the cluster the command's --kubeconfig reaches, by prefix, on every
+// command that takes -n.
+func TestNamespaceCompletionFromTheCluster(t *testing.T) {
+	tc, client := sharedClient(t)
+	ctx := context.Background()
+	for _, ns := range []string{"compl-one", "compl-two"} {
+		if _, err := client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, cmd := range [][]string{{"scan"}, {"netpol", "matrix"}, {"rbac", "who-can"}} {
+		args := append(append([]string{"__complete"}, cmd...), "--kubeconfig", tc.Kubeconfig, "-n", "compl-")
+		_, out, stderr := run(t, "", args...)
+		if !strings.Contains(out, "compl-one\n") || !strings.Contains(out, "compl-two\n") || strings.Contains(out, "default\n") {
+			t.Errorf("%v: %q (%s)", cmd, out, stderr)
+		}
+	}
+	if _, out, _ := run(t, "", "__complete", "rbac", "can", "-o", ""); !strings.Contains(out, "mermaid") {
+		t.Errorf("rbac -o: %q", out)
+	}
+}

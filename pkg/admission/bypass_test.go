@@ -15,6 +15,7 @@ import (
 	"github.com/guardrail-k8s/guardrail/pkg/api"
 	"github.com/guardrail-k8s/guardrail/pkg/engine"
 	"github.com/guardrail-k8s/guardrail/pkg/rules"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -299,6 +300,17 @@ func grantNamespacePatch(t *testing.T, d *door, user string) {
 	if _, err := d.client.RbacV1().ClusterRoleBindings().Create(ctx, crb, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	// The authorizer sees the binding through its informer, a moment
+	// later: wait until SubjectAccessReview agrees (seen flaky in CI).
+	sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{User: user,
+		ResourceAttributes: &authorizationv1.ResourceAttributes{Verb: "patch", Resource: "namespaces", Name: "door-enforce"}}}
+	for start := time.Now(); time.Since(start) < 10*time.Second; time.Sleep(50 * time.Millisecond) {
+		got, err := d.client.AuthorizationV1().SubjectAccessReviews().Create(ctx, sar, metav1.CreateOptions{})
+		if err == nil && got.Status.Allowed {
+			return
+		}
+	}
+	t.Fatalf("%s may still not patch namespaces after 10 s", user)
 }
 
 // TestEnforcementFromConfigFailsClosed: namespaces in enforce through the

@@ -59,11 +59,6 @@ func resourceFor(gk schema.GroupKind) (cluster.Resource, bool) {
 	return cluster.Resource{}, false
 }
 
-var workloadResources = []struct{ group, resource string }{
-	{"", "pods"}, {"", "replicationcontrollers"}, {"", "podtemplates"}, {"apps", "deployments"}, {"apps", "statefulsets"},
-	{"apps", "daemonsets"}, {"apps", "replicasets"}, {"batch", "jobs"}, {"batch", "cronjobs"},
-}
-
 // RuleWithOperations lists what the active rules need reviewed in scope
 // (namespaced or cluster-scoped objects): workloads for pod rules, with the
 // ephemeralcontainers subresource (kubectl debug adds containers through
@@ -71,7 +66,7 @@ var workloadResources = []struct{ group, resource string }{
 // is never a risk these rules judge.
 func RuleWithOperations(rs []*rules.Rule, scope admissionregv1.ScopeType) []admissionregv1.RuleWithOperations {
 	type gr struct{ group, resource string }
-	var namespaced, cluster []gr
+	var namespaced, clusterList []gr
 	seen := map[gr]bool{}
 	add := func(g, r string, clusterScoped bool) {
 		k := gr{g, r}
@@ -80,7 +75,7 @@ func RuleWithOperations(rs []*rules.Rule, scope admissionregv1.ScopeType) []admi
 		}
 		seen[k] = true
 		if clusterScoped {
-			cluster = append(cluster, k)
+			clusterList = append(clusterList, k)
 		} else {
 			namespaced = append(namespaced, k)
 		}
@@ -88,8 +83,10 @@ func RuleWithOperations(rs []*rules.Rule, scope admissionregv1.ScopeType) []admi
 	for _, r := range AdmissionRules(rs) {
 		switch r.Scope {
 		case rules.ScopeWorkload:
-			for _, w := range workloadResources {
-				add(w.group, w.resource, false)
+			for _, w := range cluster.Resources {
+				if w.Workload {
+					add(w.GVR.Group, w.GVR.Resource, false)
+				}
 			}
 			add("", "pods/ephemeralcontainers", false)
 		case rules.ScopeObject:
@@ -102,7 +99,7 @@ func RuleWithOperations(rs []*rules.Rule, scope admissionregv1.ScopeType) []admi
 	}
 	list := namespaced
 	if scope == admissionregv1.ClusterScope {
-		list = cluster
+		list = clusterList
 	}
 	byGroup := map[string][]string{}
 	var groups []string

@@ -2,6 +2,7 @@ package cluster_test
 
 import (
 	"context"
+	"flag"
 	"os"
 	"sort"
 	"strings"
@@ -105,4 +106,25 @@ func TestScannerRoleSufficesOnARealAPIServer(t *testing.T) {
 		t.Fatalf("the shipped role is not enough: %v", res.Problems)
 	}
 	_ = os.Remove(kc)
+}
+
+var update = flag.Bool("update", false, "rewrite generated files")
+
+// TestScannerRoleFileIsGenerated: deploy/scanner/clusterrole.yaml is what
+// ScannerRole renders from the kinds table, so a kind the rules read is
+// granted with it.
+func TestScannerRoleFileIsGenerated(t *testing.T) {
+	want := cluster.ScannerRole()
+	if *update {
+		if err := os.WriteFile(roleFile, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(roleFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != want {
+		t.Errorf("%s is stale: run go test ./pkg/cluster -run ScannerRoleFile -update", roleFile)
+	}
 }

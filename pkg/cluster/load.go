@@ -61,10 +61,6 @@ type Result struct {
 	Version *version.Info
 }
 
-// workloadResources are the resources whose objects run pods.
-var workloadResources = map[string]bool{"pods": true, "deployments": true, "replicasets": true, "statefulsets": true,
-	"daemonsets": true, "jobs": true, "cronjobs": true, "replicationcontrollers": true}
-
 // Load lists the cluster's objects. It returns an error only when the API
 // server cannot be used at all (unreachable, credentials rejected); every
 // other failure becomes a problem and marks the result partial.
@@ -114,7 +110,7 @@ func Load(ctx context.Context, cfg *rest.Config, opts Options) (*Result, error) 
 			defer mu.Unlock()
 			lists[i] = items
 			if err == nil {
-				if workloadResources[r.GVR.Resource] {
+				if r.RunsPods {
 					res.WorkloadKindsRead++
 				}
 				return
@@ -347,6 +343,3 @@ func Fold(lists [][]*inventory.Object) ([]*inventory.Object, int) { return fold(
 // Object wraps a live object (with its GroupVersionKind set) for the
 // inventory as Load does, keeping a Pod's addresses.
 func Object(o runtime.Object) (*inventory.Object, error) { return object(o) }
-
-// IsWorkloadResource reports whether a resource's objects run pods.
-func IsWorkloadResource(resource string) bool { return workloadResources[resource] }

@@ -11,6 +11,11 @@ type Resource struct {
 	Namespaced bool
 	// Sensitive kinds (Secrets) are read only with --include-secrets.
 	Sensitive bool
+	// Workload kinds hold a pod spec, which the workload rules judge (and
+	// the webhook registers for them); RunsPods of them run pods (a
+	// PodTemplate only describes one). A live scan that read no kind that
+	// runs pods has judged nothing that runs.
+	Workload, RunsPods bool
 }
 
 func res(group, version, resource, kind string, namespaced bool) Resource {
@@ -21,19 +26,27 @@ func res(group, version, resource, kind string, namespaced bool) Resource {
 	}
 }
 
+// runs is a workload kind whose objects run pods.
+func runs(group, version, resource, kind string) Resource {
+	r := res(group, version, resource, kind, true)
+	r.Workload, r.RunsPods = true, true
+	return r
+}
+
 // Resources are the kinds the rules read, in listing order: controllers
 // before what they own. deploy/clusterrole.yaml grants exactly these.
 var Resources = []Resource{
 	res("", "v1", "namespaces", "Namespace", false),
 	res("", "v1", "nodes", "Node", false),
-	res("apps", "v1", "deployments", "Deployment", true),
-	res("apps", "v1", "statefulsets", "StatefulSet", true),
-	res("apps", "v1", "daemonsets", "DaemonSet", true),
-	res("batch", "v1", "cronjobs", "CronJob", true),
-	res("batch", "v1", "jobs", "Job", true),
-	res("apps", "v1", "replicasets", "ReplicaSet", true),
-	res("", "v1", "replicationcontrollers", "ReplicationController", true),
-	res("", "v1", "pods", "Pod", true),
+	runs("apps", "v1", "deployments", "Deployment"),
+	runs("apps", "v1", "statefulsets", "StatefulSet"),
+	runs("apps", "v1", "daemonsets", "DaemonSet"),
+	runs("batch", "v1", "cronjobs", "CronJob"),
+	runs("batch", "v1", "jobs", "Job"),
+	runs("apps", "v1", "replicasets", "ReplicaSet"),
+	runs("", "v1", "replicationcontrollers", "ReplicationController"),
+	runs("", "v1", "pods", "Pod"),
+	{GVR: schema.GroupVersionResource{Version: "v1", Resource: "podtemplates"}, GVK: schema.GroupVersionKind{Version: "v1", Kind: "PodTemplate"}, Namespaced: true, Workload: true},
 	res("", "v1", "services", "Service", true),
 	res("", "v1", "serviceaccounts", "ServiceAccount", true),
 	res("", "v1", "configmaps", "ConfigMap", true),
@@ -58,4 +71,14 @@ func Namespaced(gk schema.GroupKind) (namespaced, known bool) {
 		}
 	}
 	return false, false
+}
+
+// IsWorkloadResource reports whether a resource's objects run pods.
+func IsWorkloadResource(resource string) bool {
+	for _, r := range Resources {
+		if r.GVR.Resource == resource {
+			return r.RunsPods
+		}
+	}
+	return false
 }
