@@ -38,7 +38,10 @@ func (l label) key() string {
 }
 
 // moduleDir downloads (or finds in the module cache) the corpus module.
-func moduleDir(t *testing.T) string {
+func moduleDir(t *testing.T) string { return downloadModule(t, corpusModule) }
+
+// downloadModule downloads (or finds in the module cache) module@version.
+func downloadModule(t *testing.T, corpusModule string) string {
 	out, err := exec.Command("go", "mod", "download", "-json", corpusModule).Output()
 	var m struct{ Dir, Error string }
 	if err == nil {
@@ -59,7 +62,18 @@ func moduleDir(t *testing.T) string {
 // precision per rule (true / labelled findings still reported).
 func TestPrecisionCorpus(t *testing.T) {
 	dir := moduleDir(t)
-	data, err := os.ReadFile("testdata/labels.yaml")
+	var paths []string
+	for _, d := range corpusDirs {
+		paths = append(paths, filepath.Join(dir, d))
+	}
+	judge(t, "testdata/labels.yaml", corpusModule, dir, paths)
+}
+
+// judge scans paths with the default profile and checks the findings at or
+// above high against the labels in labelsFile, files named relative to dir.
+func judge(t *testing.T, labelsFile, corpus, dir string, paths []string) {
+	t.Helper()
+	data, err := os.ReadFile(labelsFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,10 +88,6 @@ func TestPrecisionCorpus(t *testing.T) {
 		}
 		labels[l.key()] = l
 	}
-	var paths []string
-	for _, d := range corpusDirs {
-		paths = append(paths, filepath.Join(dir, d))
-	}
 	loaded := manifest.NewLoader().Load(paths)
 	res := engine.New().Scan(inventory.New(loaded.Objects))
 
@@ -87,7 +97,8 @@ func TestPrecisionCorpus(t *testing.T) {
 		if f.Severity < api.SeverityHigh {
 			continue
 		}
-		k := label{File: strings.TrimPrefix(f.Location.File, dir+"/"), Object: f.Object.String(), Rule: f.RuleID,
+		file, _ := f.Location.SourceFile()
+		k := label{File: strings.TrimPrefix(file, dir+"/"), Object: f.Object.String(), Rule: f.RuleID,
 			Field: f.Field, Container: f.Container}.key()
 		tl := perRule[f.RuleID]
 		if tl == nil {
@@ -121,5 +132,5 @@ func TestPrecisionCorpus(t *testing.T) {
 		all := tl.tp + tl.fp + tl.noise + tl.unlabelled
 		rows = append(rows, fmt.Sprintf("%-36s %3d/%3d = %.2f", id, tl.tp, all, float64(tl.tp)/float64(all)))
 	}
-	t.Logf("precision at high and above on %s (%d objects, %d labels):\n%s", corpusModule, len(loaded.Objects), len(labels), strings.Join(rows, "\n"))
+	t.Logf("precision at high and above on %s (%d objects, %d labels):\n%s", corpus, len(loaded.Objects), len(labels), strings.Join(rows, "\n"))
 }

@@ -394,6 +394,7 @@ func (e *Engine) evalNamespaces(inv *inventory.Inventory, t *tally) []raw {
 		}
 		in := rules.Input{Object: nsObj, Namespace: ns, Inventory: inv, Settings: &e.settings}
 		exp := -1 // exposure of the namespace, computed on first need
+		installedInto := nsObj == nil && renderedOnly(inv.InNamespace(ns))
 		for _, r := range e.cross.namespace {
 			t.checks[r.Severity]++
 			for _, v := range r.Check(&in) {
@@ -407,11 +408,34 @@ func (e *Engine) evalNamespaces(inv *inventory.Inventory, t *tally) []raw {
 					}
 					v.Severity = exposedSeverity(r.Severity, exposure(exp))
 				}
+				if installedInto {
+					// A chart is installed into a namespace someone else
+					// creates and guards: its NetworkPolicies and Pod
+					// Security labels belong with that namespace, not in
+					// the chart. Still worth knowing, not a gate.
+					sev := min(r.Severity, api.SeverityLow)
+					if v.Severity != nil {
+						sev = min(*v.Severity, api.SeverityLow)
+					}
+					v.Severity = &sev
+					v.Message += " (a Helm chart's release namespace: the chart does not create it, so its policies are the namespace owner's; enable the chart's own NetworkPolicy values if it has them)"
+				}
 				out = append(out, raw{rule: r, obj: o, v: v, namespace: ns})
 			}
 		}
 	}
 	return out
+}
+
+// renderedOnly reports whether every object of a namespace came from a
+// Helm chart's rendering.
+func renderedOnly(objs []*inventory.Object) bool {
+	for _, o := range objs {
+		if o.Rendered == nil {
+			return false
+		}
+	}
+	return len(objs) > 0
 }
 
 func newTally() tally {

@@ -13,6 +13,9 @@ var sensitiveHostPaths = map[string]string{
 	"/":                                   "the node's whole filesystem",
 	"/etc":                                "node configuration and credentials",
 	"/etc/kubernetes":                     "cluster PKI and kubeconfigs",
+	"/etc/kubernetes/pki":                 "the cluster's private keys and certificates",
+	"/etc/kubernetes/manifests":           "the static pods the kubelet runs: code runs on the node",
+	"/etc/kubernetes/kubelet":             "the kubelet's configuration and credentials",
 	"/proc":                               "every process of the node",
 	"/sys":                                "kernel interfaces",
 	"/dev":                                "node devices",
@@ -64,11 +67,16 @@ var sensitiveHostPaths = map[string]string{
 }
 
 // sensitiveSubtrees are paths where anything below is as sensitive as the path.
+// /etc/kubernetes is sensitive as a whole and in its credential-bearing
+// parts (pki, manifests, the kubelet's, any kubeconfig or key file; see
+// kubernetesCredential), not in an agent's own directory below it
+// (/etc/kubernetes/node-feature-discovery): a hostPath of a subdirectory
+// cannot reach its siblings.
 // /etc, /run and /var/run are sensitive as a whole (they hold the runtime
 // socket and node credentials) but not below it: /run/xtables.lock,
 // /var/run/calico and /etc/calico are an agent's own files, so only the
 // listed paths below them count.
-var sensitiveSubtrees = []string{"/etc/kubernetes", "/etc/cron.d", "/etc/ssh", "/etc/sudoers.d", "/etc/systemd",
+var sensitiveSubtrees = []string{"/etc/kubernetes/pki", "/etc/kubernetes/manifests", "/etc/kubernetes/kubelet", "/etc/cron.d", "/etc/ssh", "/etc/sudoers.d", "/etc/systemd",
 	"/etc/containerd", "/etc/crio", "/etc/docker", "/etc/cni",
 	"/run/containerd", "/var/run/containerd", "/run/crio", "/var/run/crio", "/run/k3s", "/var/run/docker", "/run/docker",
 	"/proc", "/sys", "/dev", "/boot", "/root", "/var/lib/kubelet", "/var/lib/docker", "/var/lib/containerd", "/var/log",
@@ -102,18 +110,72 @@ var readOnlyMilder = map[string]api.Severity{
 	"/bin": api.SeverityMedium, "/sbin": api.SeverityMedium, "/opt/cni/bin": api.SeverityMedium, "/etc/cni": api.SeverityMedium,
 }
 
+// kubernetesCredential reports whether p, under /etc/kubernetes, is a
+// file that holds credentials by its kind (admin.conf, kubelet.conf, a
+// key or certificate).
+func kubernetesCredential(p string) bool {
+	if !strings.HasPrefix(p, "/etc/kubernetes/") {
+		return false
+	}
+	for _, ext := range []string{".conf", ".kubeconfig", ".key", ".crt", ".pem"} {
+		if strings.HasSuffix(p, ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// procInfo are files at the top of /proc that describe the node (swap,
+// memory, CPUs, load) without reaching any process: a node agent reads them
+// to report the node's features. Read-only, they are graded low.
+var procInfo = map[string]bool{"/proc/swaps": true, "/proc/meminfo": true, "/proc/cpuinfo": true, "/proc/loadavg": true,
+	"/proc/uptime": true, "/proc/version": true, "/proc/stat": true, "/proc/vmstat": true, "/proc/diskstats": true}
+
 // readOnlySeverity grades a read-only mount of host path p, or nil when a
-// read-only mount of it is as dangerous as a writable one.
+// read-only mount of it is as dangerous as a writable one. A path that is
+// sensitive only because it holds sensitive paths (/lib holds
+// /lib/modules) is graded as the worst of them read-only.
 func readOnlySeverity(p string) *api.Severity {
 	p = path.Clean("/" + strings.TrimSpace(p))
+	if procInfo[p] {
+		return severity(api.SeverityLow)
+	}
 	for q := p; ; q = path.Dir(q) {
 		if sev, ok := readOnlyMilder[q]; ok {
 			return severity(sev)
 		}
-		if q == "/" {
-			return nil
+		if q == "/" || sensitiveHostPaths[q] != "" {
+			break
 		}
 	}
+	if _, own := sensitiveHostPaths[p]; own || hostPathRiskOwn(p) {
+		return nil
+	}
+	var worst *api.Severity
+	for _, sp := range sortedKeys(sensitiveHostPaths) {
+		if !strings.HasPrefix(sp, p+"/") {
+			continue
+		}
+		sev := readOnlySeverity(sp)
+		if sev == nil {
+			return nil
+		}
+		if worst == nil || *sev > *worst {
+			worst = sev
+		}
+	}
+	return worst
+}
+
+// hostPathRiskOwn reports whether p is sensitive in itself (a listed path,
+// below a sensitive subtree, a credential file), not only for what it holds.
+func hostPathRiskOwn(p string) bool {
+	for _, s := range sensitiveSubtrees {
+		if strings.HasPrefix(p, s+"/") {
+			return true
+		}
+	}
+	return kubernetesCredential(p) || pluginDir(p)
 }
 
 func init() {
@@ -153,10 +215,16 @@ func hostPathRisk(p string) string {
 	if strings.HasPrefix(p, "/home/") && strings.Contains(p+"/", "/.ssh/") {
 		return "a user's SSH keys"
 	}
+	if procInfo[p] {
+		return "node information: " + strings.TrimPrefix(p, "/proc/")
+	}
 	for _, s := range sensitiveSubtrees {
 		if strings.HasPrefix(p, s+"/") {
 			return sensitiveHostPaths[s]
 		}
+	}
+	if kubernetesCredential(p) {
+		return "a kubeconfig, key or certificate of the cluster"
 	}
 	// An ancestor of a sensitive path exposes it too ("/var" holds /var/run).
 	var inside []string

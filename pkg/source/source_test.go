@@ -15,7 +15,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/guardrail-k8s/guardrail/internal/testcluster"
+	"github.com/guardrail-k8s/guardrail/pkg/api"
+	"github.com/guardrail-k8s/guardrail/pkg/engine"
 	"github.com/guardrail-k8s/guardrail/pkg/inventory"
+	"github.com/guardrail-k8s/guardrail/pkg/rules"
 )
 
 func TestMain(m *testing.M) { testcluster.Main(m) }
@@ -267,5 +270,36 @@ func TestSharedBaseIsNoted(t *testing.T) {
 	res, _ = (&Manifests{Paths: []string{filepath.Join(dir, "overlays", "prod")}}).Load(context.Background(), nil)
 	if len(res.Problems) != 0 {
 		t.Errorf("one overlay: %v", res.Problems)
+	}
+}
+
+// TestChartReleaseNamespaceIsNotTheChartsToGuard: the namespace rules on a
+// chart's release namespace (which the chart does not create) report low,
+// with the reason; the same objects as loose YAML, or with the chart
+// creating the namespace, are judged as usual.
+func TestChartReleaseNamespaceIsNotTheChartsToGuard(t *testing.T) {
+	dep := "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: %s\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n      - {name: c, image: nginx:1.27}\n"
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "web", "Chart.yaml"), "apiVersion: v2\nname: web\nversion: 0.1.0\n")
+	write(t, filepath.Join(dir, "web", "templates", "dep.yaml"), strings.Replace(dep, "%s", "{{ .Release.Namespace }}", 1))
+	write(t, filepath.Join(dir, "loose", "dep.yaml"), strings.Replace(dep, "%s", "shop", 1))
+	severityOf := func(path string) (api.Severity, string) {
+		res, err := (&Manifests{Paths: []string{path}}).Load(context.Background(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range engine.New(engine.WithRules(rules.All())).Scan(res.Inventory()).Findings {
+			if f.RuleID == "namespace-no-network-policy" {
+				return f.Severity, f.Message
+			}
+		}
+		t.Fatalf("%s: no namespace-no-network-policy finding", path)
+		return 0, ""
+	}
+	if sev, msg := severityOf(filepath.Join(dir, "web")); sev != api.SeverityLow || !strings.Contains(msg, "release namespace") {
+		t.Errorf("chart: %s %s", sev, msg)
+	}
+	if sev, _ := severityOf(filepath.Join(dir, "loose")); sev < api.SeverityHigh {
+		t.Errorf("loose YAML: %s", sev)
 	}
 }
