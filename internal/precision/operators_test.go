@@ -1,6 +1,7 @@
 package precision
 
 import (
+	"github.com/guardrail-k8s/guardrail/internal/upstream"
 	"path/filepath"
 	"testing"
 )
@@ -27,7 +28,7 @@ var operators = []struct{ module, root string }{
 func TestPrecisionOperators(t *testing.T) {
 	for _, op := range operators {
 		t.Run(op.module+"/"+op.root, func(t *testing.T) {
-			dir := downloadModule(t, op.module)
+			dir := upstream.Module(t, op.module)
 			judge(t, "testdata/operators.yaml", op.module, dir, []string{filepath.Join(dir, op.root)})
 		})
 	}

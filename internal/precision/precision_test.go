@@ -1,10 +1,9 @@
 package precision
 
 import (
-	"encoding/json"
 	"fmt"
+	"github.com/guardrail-k8s/guardrail/internal/upstream"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -38,23 +37,7 @@ func (l label) key() string {
 }
 
 // moduleDir downloads (or finds in the module cache) the corpus module.
-func moduleDir(t *testing.T) string { return downloadModule(t, corpusModule) }
-
-// downloadModule downloads (or finds in the module cache) module@version.
-func downloadModule(t *testing.T, corpusModule string) string {
-	out, err := exec.Command("go", "mod", "download", "-json", corpusModule).Output()
-	var m struct{ Dir, Error string }
-	if err == nil {
-		err = json.Unmarshal(out, &m)
-	}
-	if err != nil || m.Dir == "" {
-		if os.Getenv("CI") == "" {
-			t.Skipf("corpus module %s not available: %v %s", corpusModule, err, m.Error)
-		}
-		t.Fatalf("corpus module %s not available: %v %s", corpusModule, err, m.Error)
-	}
-	return m.Dir
-}
+func moduleDir(t *testing.T) string { return upstream.Module(t, corpusModule) }
 
 // TestPrecisionCorpus scans the corpus with the default profile and checks
 // it against the labels: no false or noise finding at or above its

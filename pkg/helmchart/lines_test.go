@@ -1,9 +1,7 @@
 package helmchart
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
+	"github.com/guardrail-k8s/guardrail/internal/upstream"
 	"strings"
 	"testing"
 )
@@ -72,38 +70,12 @@ func checkMapped(t *testing.T, name, tpl, rendered string, lines []int) int {
 	return mapped
 }
 
-// upstreamCharts are charts nobody on this team wrote, shipped in modules
-// the Go module proxy serves: Helm's own test charts (subcharts, library
-// charts, hooks, object order) and OpenReports' chart.
-func upstreamCharts(t *testing.T) []string {
-	t.Helper()
-	dir := func(mod string) string {
-		out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", mod).Output()
-		if err != nil || strings.TrimSpace(string(out)) == "" {
-			t.Fatalf("go list -m %s: %v", mod, err)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	helm := filepath.Join(dir("helm.sh/helm/v4"), "pkg", "cmd", "testdata", "testcharts")
-	var charts []string
-	for _, c := range []string{"subchart", "object-order", "chart-with-secret", "signtest", "chart-with-lib-dep", "chart-with-template-lib-dep", "chart-with-only-crds"} {
-		charts = append(charts, filepath.Join(helm, c))
-	}
-	charts = append(charts, filepath.Join(dir("github.com/openreports/reports-api"), "charts", "openreports"))
-	for _, c := range charts {
-		if _, err := os.Stat(filepath.Join(c, "Chart.yaml")); err != nil {
-			t.Fatalf("upstream chart %s: %v", c, err)
-		}
-	}
-	return charts
-}
-
 // TestTemplateLinesOnUpstreamCharts: on every template of the upstream
 // charts, each mapped line is the template's own text, and most static
 // lines are mapped.
 func TestTemplateLinesOnUpstreamCharts(t *testing.T) {
 	total, mapped := 0, 0
-	for _, c := range upstreamCharts(t) {
+	for _, c := range upstream.Charts(t) {
 		ms, err := Render(c, Options{Release: Release{Name: "r", Namespace: "ns"}})
 		if err != nil {
 			t.Fatalf("%s: %v", c, err)

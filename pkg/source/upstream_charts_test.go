@@ -3,6 +3,7 @@ package source
 import (
 	"bufio"
 	"context"
+	"github.com/guardrail-k8s/guardrail/internal/upstream"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,26 +22,6 @@ import (
 	"github.com/guardrail-k8s/guardrail/pkg/inventory"
 	"github.com/guardrail-k8s/guardrail/pkg/rules"
 )
-
-// upstreamCharts are charts nobody on this team wrote, shipped in modules
-// the Go module proxy serves: Helm's own test charts (subcharts, library
-// charts, hooks, object order, secrets, CRDs only) and OpenReports' chart.
-func upstreamCharts(t *testing.T) []string {
-	t.Helper()
-	dir := func(mod string) string {
-		out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", mod).Output()
-		if err != nil || strings.TrimSpace(string(out)) == "" {
-			t.Fatalf("go list -m %s: %v", mod, err)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	helm := filepath.Join(dir("helm.sh/helm/v4"), "pkg", "cmd", "testdata", "testcharts")
-	var charts []string
-	for _, c := range []string{"subchart", "object-order", "chart-with-secret", "signtest", "chart-with-lib-dep", "chart-with-template-lib-dep", "chart-with-only-crds"} {
-		charts = append(charts, filepath.Join(helm, c))
-	}
-	return append(charts, filepath.Join(dir("github.com/openreports/reports-api"), "charts", "openreports"))
-}
 
 // helmTemplate is what Helm itself renders for the chart (its engine and
 // its manifest splitter, as helm template does), as kind/name lines.
@@ -113,7 +94,7 @@ func lineOf(t *testing.T, file string, n int) string {
 func TestUpstreamCharts(t *testing.T) {
 	every := engine.New(engine.WithRules(rules.All()), engine.WithSettings(rules.DefaultSettings()))
 	mappedFindings, findings := 0, 0
-	for _, chart := range upstreamCharts(t) {
+	for _, chart := range upstream.Charts(t) {
 		name := filepath.Base(chart)
 		res, err := (&Manifests{Paths: []string{chart}}).Load(context.Background(), nil)
 		if err != nil {
@@ -148,7 +129,7 @@ func TestUpstreamCharts(t *testing.T) {
 
 	// A privileged template in a copy of Helm's subchart example.
 	dir := filepath.Join(t.TempDir(), "subchart")
-	if out, err := exec.Command("cp", "-r", upstreamCharts(t)[0], dir).CombinedOutput(); err != nil {
+	if out, err := exec.Command("cp", "-r", upstream.Charts(t)[0], dir).CombinedOutput(); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
 	if err := os.Chmod(filepath.Join(dir, "templates"), 0o755); err != nil {
