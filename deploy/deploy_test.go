@@ -39,6 +39,9 @@ var variants = map[string]map[string]any{
 		"image":         map[string]any{"digest": "sha256:4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945"},
 		"networkPolicy": map[string]any{"apiServerCIDRs": []any{"10.0.0.1/32"}}, "replicas": 3},
 	"cert-manager": {"certManager": map[string]any{"enabled": true, "issuerRef": map[string]any{"name": "ca", "kind": "ClusterIssuer"}}},
+	"dashboard over TLS": {"watch": map[string]any{"dashboard": map[string]any{"enabled": true, "tlsSecret": "guardrail-dashboard-tls",
+		"from": map[string]any{"kubernetes.io/metadata.name": "ops"}}}},
+	"dashboard for port-forward": {"watch": map[string]any{"dashboard": map[string]any{"enabled": true}}},
 }
 
 func render(t *testing.T, values map[string]any) []map[string]any {
@@ -277,6 +280,46 @@ func TestInstallsApplyOnTheAPIServer(t *testing.T) {
 // its report kinds and Events; the Lease is the only thing it may write in
 // its namespace; the chart's CRDs are deploy/crds; its arguments are flags
 // of guardrail watch.
+// TestDashboardInTheChart: with a TLS Secret the watcher serves the
+// dashboard over HTTPS behind a Service, reachable from dashboard.from;
+// without one it listens on loopback only (kubectl port-forward); either
+// way it may review tokens and access.
+func TestDashboardInTheChart(t *testing.T) {
+	argsOf := func(objs []map[string]any) string {
+		for _, d := range find(objs, "Deployment") {
+			if str(d, "metadata", "name") == "guardrail-watch" {
+				return fmt.Sprint(container(t, d)["args"])
+			}
+		}
+		return ""
+	}
+	tlsObjs := render(t, variants["dashboard over TLS"])
+	if a := argsOf(tlsObjs); !strings.Contains(a, "--dashboard=:8443") || !strings.Contains(a, "--dashboard-tls-cert-file=/etc/guardrail/dashboard-tls/tls.crt") {
+		t.Errorf("TLS args: %s", a)
+	}
+	svc := false
+	for _, o := range find(tlsObjs, "Service") {
+		svc = svc || str(o, "metadata", "name") == "guardrail-dashboard"
+	}
+	if !svc {
+		t.Error("no dashboard Service with tlsSecret")
+	}
+	roles, _ := yaml.Marshal(find(tlsObjs, "ClusterRole"))
+	if !strings.Contains(string(roles), "tokenreviews") || !strings.Contains(string(roles), "subjectaccessreviews") {
+		t.Error("the watcher may not review tokens")
+	}
+	netpols, _ := yaml.Marshal(find(tlsObjs, "NetworkPolicy"))
+	if !strings.Contains(string(netpols), "port: 8443") {
+		t.Errorf("the NetworkPolicy does not open the dashboard port to dashboard.from:\n%s", netpols)
+	}
+	if a := argsOf(render(t, variants["dashboard for port-forward"])); !strings.Contains(a, "--dashboard=127.0.0.1:8443") || strings.Contains(a, "tls") {
+		t.Errorf("port-forward args: %s", a)
+	}
+	if a := argsOf(render(t, nil)); strings.Contains(a, "--dashboard") {
+		t.Errorf("dashboard on by default: %s", a)
+	}
+}
+
 func TestWatchChart(t *testing.T) {
 	for _, format := range []string{"openreports", "wgpolicyk8s"} {
 		objs := render(t, map[string]any{"watch": map[string]any{"reportFormat": format}})

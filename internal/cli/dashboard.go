@@ -1,8 +1,12 @@
 package cli
 
 import (
+	"crypto/tls"
+
 	"context"
+	"github.com/guardrail-k8s/guardrail/pkg/admission"
 	"github.com/guardrail-k8s/guardrail/pkg/source"
+	"github.com/spf13/pflag"
 	"log/slog"
 	"net"
 	"net/http"
@@ -25,6 +29,7 @@ type dashboardOptions struct {
 	addr    string
 	refresh time.Duration
 	noAuth  bool
+	tls     dashboardTLS
 }
 
 func newDashboardCommand(streams IO) *cobra.Command {
@@ -57,12 +62,25 @@ watcher's state.`,
 	f.StringVar(&o.addr, "address", "127.0.0.1:8080", "listen address")
 	f.DurationVar(&o.refresh, "refresh", 5*time.Minute, "scan again this often")
 	f.BoolVar(&o.noAuth, "insecure-no-auth", false, "serve without authentication (loopback only)")
+	o.tls.addFlags(f, "")
 	return cmd
 }
 
-// serveDashboard serves snap at addr until ctx ends.
-func serveDashboard(ctx context.Context, addr string, noAuth bool, cfg *rest.Config, snap dashboard.Snapshot, logger *slog.Logger) error {
-	if err := dashboard.CheckAddress(addr, noAuth); err != nil {
+// dashboardTLS are the serving certificate files of the dashboard.
+type dashboardTLS struct{ certFile, keyFile string }
+
+func (d *dashboardTLS) addFlags(f *pflag.FlagSet, prefix string) {
+	f.StringVar(&d.certFile, prefix+"tls-cert-file", "", "serve the dashboard over HTTPS with this certificate (PEM; reloaded when it changes, as cert-manager renews it)")
+	f.StringVar(&d.keyFile, prefix+"tls-key-file", "", "key of the dashboard's TLS certificate")
+}
+
+// serveDashboard serves snap at addr until ctx ends, over HTTPS when tls
+// names a certificate.
+func serveDashboard(ctx context.Context, addr string, noAuth bool, tlsFiles dashboardTLS, cfg *rest.Config, snap dashboard.Snapshot, logger *slog.Logger) error {
+	if (tlsFiles.certFile == "") != (tlsFiles.keyFile == "") {
+		return usageErr("give both the dashboard's TLS certificate and key files, or neither")
+	}
+	if err := dashboard.CheckAddress(addr, noAuth, tlsFiles.certFile != ""); err != nil {
 		return usageErr("%v", err)
 	}
 	srv := &dashboard.Server{Snapshot: snap, Version: Version, Logger: logger}
@@ -81,7 +99,17 @@ func serveDashboard(ctx context.Context, addr string, noAuth bool, cfg *rest.Con
 	}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 60 * time.Second}
 	go func() { <-ctx.Done(); hs.Close() }()
-	logger.Info("serving the dashboard", "url", "http://"+ln.Addr().String()+"/")
+	scheme := "http"
+	if tlsFiles.certFile != "" {
+		certs, err := admission.LoadFileCerts(tlsFiles.certFile, tlsFiles.keyFile)
+		if err != nil {
+			return usageErr("dashboard TLS: %v", err)
+		}
+		hs.TLSConfig = &tls.Config{GetCertificate: certs.GetCertificate, MinVersion: tls.VersionTLS12}
+		ln = tls.NewListener(ln, hs.TLSConfig)
+		scheme = "https"
+	}
+	logger.Info("serving the dashboard", "url", scheme+"://"+ln.Addr().String()+"/")
 	if err := hs.Serve(ln); err != nil && err != http.ErrServerClosed {
 		return err
 	}
@@ -136,7 +164,7 @@ func (o *dashboardOptions) run(ctx context.Context, streams IO) error {
 		defer mu.Unlock()
 		return res, rc, res != nil
 	}
-	if err := serveDashboard(ctx, o.addr, o.noAuth, cfg, snap, logger); err != nil {
+	if err := serveDashboard(ctx, o.addr, o.noAuth, o.tls, cfg, snap, logger); err != nil {
 		return err
 	}
 	return nil

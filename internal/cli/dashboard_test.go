@@ -2,10 +2,20 @@ package cli
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"io"
+	"math/big"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -157,6 +167,90 @@ func TestDashboardAuthorization(t *testing.T) {
 	for _, r := range b.requests {
 		if !strings.HasPrefix(r, "http://"+addr+"/") {
 			t.Errorf("request off the dashboard: %s", r)
+		}
+	}
+}
+
+// selfSigned writes a certificate for 127.0.0.1 and its key into dir.
+func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "dashboard"}, NotBefore: time.Now().Add(-time.Minute),
+		NotAfter: time.Now().Add(time.Hour), IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, _ := x509.MarshalECPrivateKey(key)
+	certFile, keyFile = filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
+	c, _ := x509.ParseCertificate(der)
+	pool = x509.NewCertPool()
+	pool.AddCert(c)
+	return certFile, keyFile, pool
+}
+
+// TestDashboardTLS: off loopback the dashboard needs TLS (a viewer's token
+// must not cross the network in clear); with the certificate files it
+// serves HTTPS, and a token is checked there as over HTTP.
+func TestDashboardTLS(t *testing.T) {
+	tc, client := sharedClient(t)
+	for _, args := range [][]string{{"dashboard", "--address", "0.0.0.0:0"}, {"watch", "--dashboard", "0.0.0.0:0"}} {
+		code, _, errOut := run(t, "", append(args, "--live", "--kubeconfig", tc.Kubeconfig)...)
+		if args[0] == "watch" {
+			code, _, errOut = run(t, "", append(args, "--kubeconfig", tc.Kubeconfig)...)
+		}
+		if code != ExitError || !strings.Contains(errOut, "plain HTTP") {
+			t.Errorf("%v without TLS: exit %d: %s", args, code, errOut)
+		}
+	}
+	certFile, keyFile, pool := selfSigned(t, t.TempDir())
+	ctx := context.Background()
+	if _, err := client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "dash-tls"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	nobody := tokenFor(t, client, "dash-tls", "nobody")
+	addr := freeAddr(t)
+	sctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		done <- ExecuteContext(sctx, []string{"dashboard", "--live", "--kubeconfig", tc.Kubeconfig, "--address", addr, "--tls-cert-file", certFile, "--tls-key-file", keyFile},
+			IO{In: strings.NewReader(""), Out: io.Discard, Err: io.Discard, Getenv: func(string) string { return "" }})
+	}()
+	defer func() { cancel(); <-done }()
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 5 * time.Second}
+	status := func(token string) int {
+		req, _ := http.NewRequest(http.MethodGet, "https://"+addr+"/api/report", nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for status("") == 0 && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+	}
+	if got := status(""); got != 401 {
+		t.Errorf("HTTPS without a token: %d, want 401", got)
+	}
+	if got := status(nobody); got != 403 {
+		t.Errorf("HTTPS with a token lacking the permission: %d, want 403", got)
+	}
+	if resp, err := http.Get("http://" + addr + "/api/report"); err == nil {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == 200 {
+			t.Errorf("plain HTTP answered on the TLS port: %s", b)
 		}
 	}
 }

@@ -41,6 +41,7 @@ type watchOptions struct {
 	output         string
 	dashboard      string
 	noAuth         bool
+	dashboardTLS   dashboardTLS
 	events         bool
 	baselineCM     string
 	eventSeverity  string
@@ -100,6 +101,7 @@ one is at or above --fail-on: "did this rollout introduce anything?".`,
 	f.StringVar(&o.eventSeverity, "event-severity", "high", "lowest severity that gets an Event")
 	f.StringVar(&o.dashboard, "dashboard", "", "also serve the report page and /api/report from the watcher's state at ADDR (authenticated, see guardrail dashboard --help)")
 	f.BoolVar(&o.noAuth, "insecure-no-auth", false, "serve the dashboard without authentication (loopback only)")
+	o.dashboardTLS.addFlags(f, "dashboard-")
 	f.StringVar(&o.since, "since", "", "print the findings that first appeared since TIME (RFC 3339 or a duration like 15m) and exit")
 	f.StringVarP(&o.output, "output", "o", "table", "with --since: table or json")
 	return cmd
@@ -174,7 +176,7 @@ func (o *watchOptions) run(ctx context.Context, streams IO) error {
 		go func() { _ = election.Run(ctx, client, ns, o.leaseName, id, w.BecameLeader) }()
 	}
 	if o.dashboard != "" {
-		if err := dashboard.CheckAddress(o.dashboard, o.noAuth); err != nil {
+		if err := dashboard.CheckAddress(o.dashboard, o.noAuth, o.dashboardTLS.certFile != ""); err != nil {
 			return usageErr("%v", err)
 		}
 		snap := func() (*engine.Result, report.Context, bool) {
@@ -185,7 +187,7 @@ func (o *watchOptions) run(ctx context.Context, streams IO) error {
 			return st.Result(), report.Context{ObjectsPerNamespace: st.ObjectsPerNamespace, Source: "live cluster (guardrail watch) " + cfg.Host}, true
 		}
 		go func() {
-			if err := serveDashboard(ctx, o.dashboard, o.noAuth, cfg, snap, logger); err != nil {
+			if err := serveDashboard(ctx, o.dashboard, o.noAuth, o.dashboardTLS, cfg, snap, logger); err != nil {
 				logger.Error("dashboard", "err", err)
 			}
 		}()

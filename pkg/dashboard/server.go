@@ -28,16 +28,22 @@ type Server struct {
 }
 
 // CheckAddress refuses to serve without authentication anywhere but
-// loopback.
-func CheckAddress(addr string, noAuth bool) error {
+// loopback, and to take bearer tokens over plain HTTP off loopback: a
+// viewer's token would cross the network in clear. Behind TLS any address
+// is fine; without it, serve on 127.0.0.1 and reach it with kubectl
+// port-forward, which connects inside the pod.
+func CheckAddress(addr string, noAuth, tls bool) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return fmt.Errorf("address %q: %v", addr, err)
 	}
 	ip := net.ParseIP(host)
 	loopback := host == "localhost" || ip != nil && ip.IsLoopback()
-	if noAuth && !loopback {
+	switch {
+	case noAuth && !loopback:
 		return errors.New("--insecure-no-auth serves the report to anyone who can connect: it is only allowed on a loopback address (127.0.0.1:PORT)")
+	case !tls && !loopback:
+		return fmt.Errorf("%s is not a loopback address: viewers' bearer tokens would cross the network in plain HTTP; give the TLS certificate and key files, or serve on 127.0.0.1 and use kubectl port-forward", addr)
 	}
 	return nil
 }
