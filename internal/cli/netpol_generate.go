@@ -37,7 +37,7 @@ Public entry points are kept: a workload behind a LoadBalancer or NodePort Servi
 is opened from the internet (0.0.0.0/0) on the target ports, and an Ingress backend
 from the ingress controller's pods (ingressController in the intents file; default
 ingress-nginx, app.kubernetes.io/name=ingress-nginx). Intents can open them too:
-from: internet, from: cidr:PREFIX, from: ingress-controller [NS/NAME]. Each is listed
+from: internet, from: cidr:PREFIX, from: namespace:{key=value,...}, from: ingress-controller [NS/NAME]. Each is listed
 with why. Namespace-less manifests are put in -n (default "default"). Differences are listed on stderr and make the command exit 1. With --cni the
 check answers as that plugin does (for example, under calico a host-network workload is
 node traffic that pod selectors do not match).`,

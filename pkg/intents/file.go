@@ -19,7 +19,7 @@ import (
 //	  - from: shop/worker
 //	    to: cidr:203.0.113.0/24      # addresses outside the cluster (NetworkPolicy only)
 //	    ports: ["443"]
-//	  - from: internet               # or cidr:198.51.100.0/24, or ingress-controller [NS/NAME]
+//	  - from: internet               # or cidr:198.51.100.0/24, namespace:{team=monitoring}, or ingress-controller [NS/NAME]
 //	    to: shop/Service/frontend
 //	    ports: ["80"]
 type File struct {

@@ -156,20 +156,25 @@ func externalRules(xs []ExternalFlow) []networkingv1.NetworkPolicyEgressRule {
 // inboundRules is one ingress rule per source block: the internet as
 // 0.0.0.0/0 (it holds the node addresses a load balancer's traffic may be
 // SNATed to, so the entry point stays reachable whatever the Service's
-// externalTrafficPolicy), a CIDR as itself.
+// externalTrafficPolicy), a CIDR as itself, namespaces by a
+// namespaceSelector on their labels.
 func inboundRules(fs []InboundFlow) []networkingv1.NetworkPolicyIngressRule {
 	var out []networkingv1.NetworkPolicyIngressRule
 	idx := map[string]int{}
 	for _, f := range fs {
-		cidr := "0.0.0.0/0"
-		if !f.Internet {
-			cidr = f.CIDR.String()
-		}
-		i, ok := idx[cidr]
+		src := f.Source()
+		i, ok := idx[src]
 		if !ok {
 			i = len(out)
-			idx[cidr] = i
-			out = append(out, networkingv1.NetworkPolicyIngressRule{From: []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: cidr}}}})
+			idx[src] = i
+			peer := networkingv1.NetworkPolicyPeer{IPBlock: &networkingv1.IPBlock{CIDR: "0.0.0.0/0"}}
+			switch {
+			case f.Namespace != nil:
+				peer = networkingv1.NetworkPolicyPeer{NamespaceSelector: &metav1.LabelSelector{MatchLabels: f.Namespace}}
+			case !f.Internet:
+				peer.IPBlock.CIDR = f.CIDR.String()
+			}
+			out = append(out, networkingv1.NetworkPolicyIngressRule{From: []networkingv1.NetworkPolicyPeer{peer}})
 		}
 		out[i].Ports = append(out[i].Ports, port(f.Port, f.Protocol))
 	}

@@ -7,13 +7,15 @@ import (
 	"strings"
 
 	"github.com/guardrail-k8s/guardrail/pkg/inventory"
+	"github.com/guardrail-k8s/guardrail/pkg/netpol"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/labels"
 )
 
 // resolveOutside resolves an intent whose source is outside the
-// manifests' workloads: "internet", "cidr:PREFIX", or "ingress-controller"
+// manifests' workloads: "internet", "cidr:PREFIX", "namespace:{k=v,...}"
+// (every pod of the namespaces with those labels), or "ingress-controller"
 // with an optional NS/NAME (a workload of the manifests) that overrides
 // the file's ingressController. It reports whether the intent was one.
 func (p *Plan) resolveOutside(f *File, in Intent, services []*corev1.Service, bad func(field, msg, hint string), scope map[string]bool) bool {
@@ -21,7 +23,8 @@ func (p *Plan) resolveOutside(f *File, in Intent, services []*corev1.Service, ba
 	internet := from == "internet"
 	cidrText, isCIDR := strings.CutPrefix(from, "cidr:")
 	ctrlRef, isCtrl := strings.CutPrefix(from, "ingress-controller")
-	if !internet && !isCIDR && !(isCtrl && (ctrlRef == "" || ctrlRef[0] == ' ')) {
+	isNS := strings.HasPrefix(from, "namespace:")
+	if !internet && !isCIDR && !isNS && !(isCtrl && (ctrlRef == "" || ctrlRef[0] == ' ')) {
 		return false
 	}
 	dsts, svc, err := p.endpoints(in.To, services)
@@ -40,6 +43,15 @@ func (p *Plan) resolveOutside(f *File, in Intent, services []*corev1.Service, ba
 			return true
 		}
 		cidr = cidr.Masked()
+	}
+	var nsLabels map[string]string
+	if isNS {
+		peer, err := netpol.ParsePeer(from)
+		if err != nil || peer.Kind != netpol.PeerNamespace {
+			bad("from", fmt.Sprintf("%q does not name namespaces by their labels", from), "write namespace:{key=value,...}, for example namespace:{kubernetes.io/metadata.name=monitoring}")
+			return true
+		}
+		nsLabels = peer.Labels
 	}
 	var ctrl *Endpoint
 	if isCtrl {
@@ -61,7 +73,7 @@ func (p *Plan) resolveOutside(f *File, in Intent, services []*corev1.Service, ba
 				p.addFlow(Flow{From: ctrl, To: dst, Port: port, Protocol: proto, Line: in.Line, Why: why})
 				continue
 			}
-			p.addInbound(InboundFlow{To: dst, Internet: internet, CIDR: cidr, Port: port, Protocol: proto, Line: in.Line, Why: why})
+			p.addInbound(InboundFlow{To: dst, Internet: internet, CIDR: cidr, Namespace: nsLabels, Port: port, Protocol: proto, Line: in.Line, Why: why})
 		}
 	}
 	return true
@@ -80,7 +92,7 @@ func (p *Plan) addFlow(f Flow) {
 // addInbound adds an inbound flow unless the same one is there.
 func (p *Plan) addInbound(f InboundFlow) {
 	for _, g := range p.Inbound {
-		if g.To == f.To && g.Internet == f.Internet && g.CIDR == f.CIDR && g.Port == f.Port && g.Protocol == f.Protocol {
+		if g.To == f.To && g.Source() == f.Source() && g.Port == f.Port && g.Protocol == f.Protocol {
 			return
 		}
 	}

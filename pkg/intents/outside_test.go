@@ -142,3 +142,55 @@ func TestIntentsFromOutside(t *testing.T) {
 		t.Errorf("errors: %v", errs)
 	}
 }
+
+// TestIntentsFromLabelledNamespace: from: namespace:{...} opens a port to
+// every pod of the namespaces with those labels (a monitoring stack the
+// manifests do not hold), as a namespaceSelector; verification holds, and
+// catches the rule widened to any namespace or dropped; namespace:* is
+// refused (it would open the port to every namespace).
+func TestIntentsFromLabelledNamespace(t *testing.T) {
+	p := planFor(t, "", `  - from: namespace:{team=monitoring}
+    to: shop/frontend
+    ports: ["8080"]
+`)
+	if len(p.Inbound) != 1 || p.Inbound[0].Source() != "namespace:{team=monitoring}" || p.Inbound[0].To.ID() != "shop/Deployment/frontend" {
+		t.Fatalf("inbound: %+v", p.Inbound)
+	}
+	gen := p.NetworkPolicies()
+	var rule *networkingv1.NetworkPolicyIngressRule
+	for _, np := range gen {
+		if np.Name == "guardrail-ingress-deployment-frontend" {
+			for i, r := range np.Spec.Ingress {
+				if len(r.From) == 1 && r.From[0].NamespaceSelector != nil && r.From[0].PodSelector == nil {
+					rule = &np.Spec.Ingress[i]
+				}
+			}
+		}
+	}
+	if rule == nil || rule.From[0].NamespaceSelector.MatchLabels["team"] != "monitoring" || len(rule.Ports) != 1 || rule.Ports[0].Port.IntValue() != 8080 {
+		t.Fatalf("no namespaceSelector rule for team=monitoring on 8080: %+v", gen)
+	}
+	for _, m := range p.VerifyNetworkPolicies(nil, gen) {
+		t.Errorf("mismatch: %s", m)
+	}
+	messages := func() string {
+		var all []string
+		for _, m := range p.VerifyNetworkPolicies(nil, gen) {
+			all = append(all, m.String())
+		}
+		return strings.Join(all, "\n")
+	}
+	rule.From[0].NamespaceSelector.MatchLabels = nil // any namespace
+	if got := messages(); !strings.Contains(got, "namespace:* -> shop/Deployment/frontend 8080/TCP") {
+		t.Errorf("a rule widened to every namespace not caught:\n%s", got)
+	}
+	rule.From[0].NamespaceSelector.MatchLabels = map[string]string{"team": "other"}
+	if got := messages(); !strings.Contains(got, "namespace:{team=monitoring} -> shop/Deployment/frontend 8080/TCP: declared but not allowed") {
+		t.Errorf("a rule for the wrong namespaces not caught:\n%s", got)
+	}
+	f, _ := Parse("bad.yaml", []byte("apiVersion: guardrail.dev/v1alpha1\nkind: Intents\nintents:\n  - from: namespace:*\n    to: shop/frontend\n    ports: [\"8080\"]\n"))
+	res := manifest.NewLoader().Load([]string{"testdata/app.yaml"})
+	if _, errs := Resolve(f, "bad.yaml", inventory.New(res.Objects)); len(errs) != 1 || !strings.Contains(errs[0].Error(), "namespace:{key=value") {
+		t.Errorf("namespace:* errors: %v", errs)
+	}
+}

@@ -40,26 +40,39 @@ type Flow struct {
 	Why string
 }
 
-// InboundFlow is a connection into a workload from addresses outside the
-// cluster: the internet, or a CIDR.
+// InboundFlow is a connection into a workload from outside the manifests'
+// workloads: the internet, a CIDR, or every pod of the namespaces with
+// given labels (a namespace the manifests do not hold, such as a
+// monitoring stack's).
 type InboundFlow struct {
 	To *Endpoint
 	// Internet is the public internet (generated as 0.0.0.0/0, which also
 	// holds the node addresses a load balancer's traffic may be SNATed to);
-	// otherwise CIDR.
+	// otherwise Namespace when set, else CIDR.
 	Internet bool
 	CIDR     netip.Prefix
-	Port     int32
-	Protocol corev1.Protocol
-	Line     int
+	// Namespace are the labels of the source namespaces (generated as a
+	// namespaceSelector).
+	Namespace map[string]string
+	Port      int32
+	Protocol  corev1.Protocol
+	Line      int
 	// Why says which intent or Service opened it.
 	Why string
 }
 
 // Source is how the flow's source is written in intents.
 func (f InboundFlow) Source() string {
-	if f.Internet {
+	switch {
+	case f.Internet:
 		return "internet"
+	case f.Namespace != nil:
+		keys := make([]string, 0, len(f.Namespace))
+		for k, v := range f.Namespace {
+			keys = append(keys, k+"="+v)
+		}
+		sort.Strings(keys)
+		return "namespace:{" + strings.Join(keys, ",") + "}"
 	}
 	return "cidr:" + f.CIDR.String()
 }

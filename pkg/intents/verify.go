@@ -117,7 +117,7 @@ func (p *Plan) VerifyNetworkPolicies(existing, generated []*networkingv1.Network
 				if public[inboundKey(b, cp.ContainerPort, proto)] {
 					continue // open to the internet: whether 0.0.0.0/0 also holds pod addresses is the CNI's, and the port is public anyway
 				}
-				want := declared[k] || dnsFlow
+				want := declared[k] || dnsFlow || p.openToNamespace(b, cp.ContainerPort, proto, a.Namespace, m.Namespaces[a.Namespace])
 				ex := m.Check(netpol.Connection{Src: src, Dst: dst, Port: cp.ContainerPort, Protocol: proto})
 				if got := ex.Verdict == netpol.Allow; got != want || ex.Verdict == netpol.Depends {
 					out = append(out, Mismatch{Src: a.ID(), Dst: b.ID(), Port: cp.ContainerPort, Protocol: proto, Extra: !want,
@@ -132,6 +132,27 @@ func (p *Plan) VerifyNetworkPolicies(existing, generated []*networkingv1.Network
 	return out
 }
 
+// openToNamespace reports whether an inbound flow opens b's port to the
+// pods of namespace ns (labels nsLabels, and the name label every
+// namespace carries), as from: namespace:{...} does.
+func (p *Plan) openToNamespace(b *Endpoint, port int32, proto corev1.Protocol, ns string, nsLabels map[string]string) bool {
+	for _, f := range p.Inbound {
+		if f.To != b || f.Namespace == nil || f.Port != port || f.Protocol != proto {
+			continue
+		}
+		match := true
+		for k, v := range f.Namespace {
+			if got, ok := nsLabels[k]; !(ok && got == v) && !(k == corev1.LabelMetadataName && v == ns) {
+				match = false
+			}
+		}
+		if match {
+			return true
+		}
+	}
+	return false
+}
+
 func inboundKey(e *Endpoint, port int32, proto corev1.Protocol) string {
 	return fmt.Sprintf("%s>%d/%s", e.ID(), port, proto)
 }
@@ -142,7 +163,7 @@ func inboundKey(e *Endpoint, port int32, proto corev1.Protocol) string {
 // as the CIDR is part of it); from any other namespace and, unless the
 // port is public, from the nodes: nothing.
 func (p *Plan) verifyInbound(m *netpol.Model, dst *netpol.Pod, b *Endpoint, extra []corev1.ContainerPort) []Mismatch {
-	type want struct{ internet, cidr bool }
+	type want struct{ internet, cidr, namespace bool }
 	ports := map[string]corev1.ContainerPort{}
 	add := func(port int32, proto corev1.Protocol) {
 		ports[fmt.Sprintf("%d/%s", port, proto)] = corev1.ContainerPort{ContainerPort: port, Protocol: proto}
@@ -154,12 +175,12 @@ func (p *Plan) verifyInbound(m *netpol.Model, dst *netpol.Pod, b *Endpoint, extr
 		add(pr, corev1.ProtocolTCP)
 		add(pr, corev1.ProtocolUDP)
 	}
-	var cidrs []string
+	var cidrs []string // the address and namespace sources opened to b
 	for _, f := range p.Inbound {
 		if f.To == b {
 			add(f.Port, f.Protocol)
 			if !f.Internet {
-				cidrs = append(cidrs, "cidr:"+f.CIDR.String())
+				cidrs = append(cidrs, f.Source())
 			}
 		}
 	}
@@ -175,11 +196,15 @@ func (p *Plan) verifyInbound(m *netpol.Model, dst *netpol.Pod, b *Endpoint, extr
 		wantCIDR := map[string]bool{}
 		for _, f := range p.Inbound {
 			if f.To == b && f.Port == cp.ContainerPort && f.Protocol == cp.Protocol {
-				if f.Internet {
+				switch {
+				case f.Internet:
 					w.internet = true
-				} else {
+				case f.Namespace != nil:
+					w.namespace = true
+					wantCIDR[f.Source()] = true
+				default:
 					w.cidr = true
-					wantCIDR["cidr:"+f.CIDR.String()] = true
+					wantCIDR[f.Source()] = true
 				}
 			}
 		}
@@ -205,13 +230,19 @@ func (p *Plan) verifyInbound(m *netpol.Model, dst *netpol.Pod, b *Endpoint, extr
 				check(c, func(v netpol.Verdict) bool { return v == netpol.Deny }, false)
 			}
 		}
-		if !w.internet && !w.cidr {
+		switch {
+		case !w.internet && !w.cidr && !w.namespace:
 			// On a port open to addresses, an ipBlock may also hold pod
 			// and node addresses (the CNI's to say); elsewhere nothing
 			// from another namespace or a node gets in.
 			check(netpol.PeerNameAnyNamespace, func(v netpol.Verdict) bool { return v == netpol.Deny }, false)
 			check(netpol.PeerNameNodes, func(v netpol.Verdict) bool { return v == netpol.Deny }, false)
-		} else {
+		case !w.internet && !w.cidr:
+			// Open to labelled namespaces only: an unknown namespace
+			// depends on its labels, never allowed outright; nodes stay out.
+			check(netpol.PeerNameAnyNamespace, func(v netpol.Verdict) bool { return v != netpol.Allow }, false)
+			check(netpol.PeerNameNodes, func(v netpol.Verdict) bool { return v == netpol.Deny }, false)
+		default:
 			check(netpol.PeerNameAnyNamespace, func(v netpol.Verdict) bool { return v != netpol.Allow || w.internet }, false)
 		}
 	}
