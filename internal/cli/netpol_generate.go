@@ -100,6 +100,9 @@ node traffic that pod selectors do not match).`,
 				for _, r := range rs {
 					docs = append(docs, r)
 				}
+				for _, n := range plan.IstioNotes {
+					fmt.Fprintln(streams.Err, "istio: not generated: "+n)
+				}
 			}
 			ew := &errWriter{w: streams.Out}
 			entries := plan.EntryPoints()

@@ -23,8 +23,10 @@ func (p *Plan) Principal(e *Endpoint) string {
 // Istio generates, per namespace in scope, a PeerAuthentication with
 // STRICT mTLS and an allow-nothing AuthorizationPolicy, then per
 // destination an ALLOW AuthorizationPolicy whose principals are the
-// sources' service accounts and whose ports are the target ports.
+// sources' service accounts and whose ports are the target ports, with
+// the entry points from outside the workloads (istioInbound).
 func (p *Plan) Istio() []Resource {
+	p.IstioNotes = nil
 	var out []Resource
 	meta := func(ns, name string) map[string]any {
 		return map[string]any{"name": name, "namespace": ns, "labels": map[string]any{"app.kubernetes.io/managed-by": "guardrail"}}
@@ -40,9 +42,13 @@ func (p *Plan) Istio() []Resource {
 	for _, f := range p.Flows {
 		ingress[f.To] = append(ingress[f.To], f)
 	}
+	inbound := map[*Endpoint][]InboundFlow{}
+	for _, f := range p.Inbound {
+		inbound[f.To] = append(inbound[f.To], f)
+	}
 	for _, e := range p.Endpoints {
 		fs := ingress[e]
-		if len(fs) == 0 {
+		if len(fs) == 0 && len(inbound[e]) == 0 {
 			continue
 		}
 		// One rule per set of ports, listing every principal allowed on them.
@@ -73,6 +79,8 @@ func (p *Plan) Istio() []Resource {
 				"to":   []any{map[string]any{"operation": map[string]any{"ports": toAny(portsOf[k])}}},
 			})
 		}
+		in, plaintext := p.istioInbound(inbound[e])
+		rules = append(rules, in...)
 		out = append(out, Resource{"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy",
 			"metadata": meta(e.Namespace, "guardrail-"+slug(e)),
 			"spec": map[string]any{
@@ -80,8 +88,78 @@ func (p *Plan) Istio() []Resource {
 				"action":   "ALLOW",
 				"rules":    rules,
 			}})
+		if len(plaintext) > 0 {
+			// Clients outside the mesh (a load balancer, an address block)
+			// speak plain TCP: STRICT mTLS would refuse them on these
+			// ports, so only they are PERMISSIVE, and the ALLOW rule
+			// above still limits them to their addresses.
+			levels := map[string]any{}
+			for _, port := range plaintext {
+				levels[port] = map[string]any{"mode": "PERMISSIVE"}
+			}
+			out = append(out, Resource{"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication",
+				"metadata": meta(e.Namespace, "guardrail-"+slug(e)),
+				"spec": map[string]any{"selector": map[string]any{"matchLabels": toAnyMap(e.Labels)},
+					"mtls": map[string]any{"mode": "STRICT"}, "portLevelMtls": levels}})
+		}
 	}
 	return append(out, p.serviceEntries(meta)...)
+}
+
+// istioInbound is the ALLOW rules for flows into a workload from outside
+// the manifests' workloads, and the ports plain-text clients use: the
+// internet and CIDRs by source address (ipBlocks); namespaces named by
+// their name label by namespace (mesh identity). Istio matches namespaces
+// by name only, so other namespace labels cannot be said: such a flow is
+// left out and listed in IstioNotes.
+func (p *Plan) istioInbound(fs []InboundFlow) (rules []any, plaintext []string) {
+	ports := map[string][]string{}
+	var sources []string
+	for _, f := range fs {
+		if f.Protocol != corev1.ProtocolTCP {
+			continue // the sidecar does not proxy UDP
+		}
+		src := f.Source()
+		if _, ok := ports[src]; !ok {
+			sources = append(sources, src)
+		}
+		ports[src] = appendUnique(ports[src], strconv.Itoa(int(f.Port)))
+	}
+	sort.Strings(sources)
+	for _, src := range sources {
+		var f InboundFlow
+		for _, g := range fs {
+			if g.Source() == src {
+				f = g
+			}
+		}
+		sort.Strings(ports[src])
+		var from map[string]any
+		switch {
+		case f.Internet:
+			from = map[string]any{"ipBlocks": []any{"0.0.0.0/0"}}
+		case f.Namespace != nil:
+			name, ok := f.Namespace[corev1.LabelMetadataName]
+			if !ok || len(f.Namespace) != 1 {
+				p.IstioNotes = append(p.IstioNotes, fmt.Sprintf("%s -> %s ports %s: Istio matches namespaces by name only; not translated, so the mesh refuses these pods (name the namespace with kubernetes.io/metadata.name)", src, f.To.ID(), strings.Join(ports[src], ",")))
+				continue
+			}
+			from = map[string]any{"namespaces": []any{name}}
+		default:
+			from = map[string]any{"ipBlocks": []any{f.CIDR.String()}}
+		}
+		if f.Namespace == nil {
+			for _, port := range ports[src] {
+				plaintext = appendUnique(plaintext, port)
+			}
+		}
+		rules = append(rules, map[string]any{
+			"from": []any{map[string]any{"source": from}},
+			"to":   []any{map[string]any{"operation": map[string]any{"ports": toAny(ports[src])}}},
+		})
+	}
+	sort.Strings(plaintext)
+	return rules, plaintext
 }
 
 // serviceEntries registers each CIDR the intents call, per source

@@ -1,6 +1,7 @@
 package intents
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -192,5 +193,61 @@ func TestIntentsFromLabelledNamespace(t *testing.T) {
 	res := manifest.NewLoader().Load([]string{"testdata/app.yaml"})
 	if _, errs := Resolve(f, "bad.yaml", inventory.New(res.Objects)); len(errs) != 1 || !strings.Contains(errs[0].Error(), "namespace:{key=value") {
 		t.Errorf("namespace:* errors: %v", errs)
+	}
+}
+
+// TestIstioKeepsTheEntryPoints: the allow-nothing mesh policy would shut
+// out the LoadBalancer's clients and labelled namespaces; Istio() allows
+// them by address and by namespace name, lets plain text in on exactly the
+// public ports, and says what it cannot translate. VerifyIstio catches a
+// dropped rule and a missing PERMISSIVE port.
+func TestIstioKeepsTheEntryPoints(t *testing.T) {
+	p := planFor(t, exposed, `  - from: namespace:{kubernetes.io/metadata.name=monitoring}
+    to: shop/frontend
+    ports: ["8080"]
+  - from: namespace:{team=ops}
+    to: shop/frontend
+    ports: ["8080"]
+`)
+	rs := p.Istio()
+	for _, m := range p.VerifyIstio(rs) {
+		t.Errorf("mismatch: %s", m)
+	}
+	var ap, pa map[string]any
+	for _, r := range rs {
+		meta := r["metadata"].(map[string]any)
+		if meta["name"] == "guardrail-deployment-frontend" {
+			switch r["kind"] {
+			case "AuthorizationPolicy":
+				ap = r["spec"].(map[string]any)
+			case "PeerAuthentication":
+				pa = r["spec"].(map[string]any)
+			}
+		}
+	}
+	if ap == nil || pa == nil {
+		t.Fatalf("frontend: AuthorizationPolicy %v, PeerAuthentication %v", ap, pa)
+	}
+	text := fmt.Sprint(ap["rules"])
+	if !strings.Contains(text, "ipBlocks:[0.0.0.0/0]") || !strings.Contains(text, "namespaces:[monitoring]") || strings.Contains(text, "team") {
+		t.Errorf("frontend rules: %s", text)
+	}
+	if levels := fmt.Sprint(pa["portLevelMtls"]); levels != "map[8080:map[mode:PERMISSIVE]]" {
+		t.Errorf("portLevelMtls: %s", levels)
+	}
+	if len(p.IstioNotes) != 1 || !strings.Contains(p.IstioNotes[0], "namespace:{team=ops}") {
+		t.Errorf("notes: %v", p.IstioNotes)
+	}
+	pa["portLevelMtls"] = map[string]any{}
+	ap["rules"] = ap["rules"].([]any)[:len(ap["rules"].([]any))-2] // drop the inbound rules
+	var all []string
+	for _, m := range p.VerifyIstio(rs) {
+		all = append(all, m.String())
+	}
+	got := strings.Join(all, "\n")
+	for _, want := range []string{"internet -> shop/Deployment/frontend 8080/TCP", "namespace:{kubernetes.io/metadata.name=monitoring} -> shop/Deployment/frontend 8080/TCP", "STRICT mTLS refuses plain-text clients"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("not caught: %s\n%s", want, got)
+		}
 	}
 }

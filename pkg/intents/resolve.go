@@ -103,6 +103,8 @@ type Plan struct {
 	Scope       []string
 	DNS         DNS
 	TrustDomain string
+	// IstioNotes list what Istio() could not say (set by Istio).
+	IstioNotes []string
 	// Namespaces holds the labels of Namespace objects in the manifests.
 	Namespaces map[string]map[string]string
 	// CNI is the plugin profile verification answers under (nil: open
