@@ -78,8 +78,25 @@ func Binaries() (etcd, apiserver string, err error) {
 }
 
 // Start runs etcd and kube-apiserver in dir and waits until the API server
-// is ready. extraArgs are appended to kube-apiserver's flags.
+// is ready. extraArgs are appended to kube-apiserver's flags. A port that
+// another test's server took between being found free and being bound
+// (seen in CI) is retried with fresh ports, up to three times.
 func Start(ctx context.Context, dir string, extraArgs ...string) (*Cluster, error) {
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		var c *Cluster
+		try := filepath.Join(dir, fmt.Sprintf("attempt-%d", attempt))
+		if attempt == 0 {
+			try = dir
+		}
+		if c, err = start(ctx, try, extraArgs...); err == nil || !strings.Contains(err.Error(), "address already in use") {
+			return c, err
+		}
+	}
+	return nil, err
+}
+
+func start(ctx context.Context, dir string, extraArgs ...string) (*Cluster, error) {
 	etcdBin, apiBin, err := Binaries()
 	if err != nil {
 		return nil, err
