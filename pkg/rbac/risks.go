@@ -16,6 +16,9 @@ type Risk struct {
 	Requests []Request `json:"-"`
 	// ClusterWideOnly risks count only when granted cluster-wide.
 	ClusterWideOnly bool `json:"clusterWideOnly,omitempty"`
+	// Broad risks have a title that names a family of resources; a grant
+	// of part of the family lists the resources it grants.
+	Broad bool `json:"-"`
 }
 
 func req(verbs, group string, resources ...string) []Request {
@@ -41,24 +44,24 @@ func reqs(parts ...[]Request) []Request {
 var Risks = []Risk{
 	{ID: "cluster-admin", Title: "cluster-admin equivalent (* on * in *)", Weight: 100, ClusterWideOnly: true},
 	{ID: "namespace-admin", Title: "every permission in a namespace (* on * in *)", Weight: 40},
-	{ID: "escalate-bind", Title: "escalate or bind roles (bypasses RBAC escalation checks)", Weight: 60,
+	{ID: "escalate-bind", Broad: true, Title: "escalate or bind roles (bypasses RBAC escalation checks)", Weight: 60,
 		Requests: req("escalate,bind", "rbac.authorization.k8s.io", "roles", "clusterroles")},
-	{ID: "impersonate", Title: "impersonate users, groups or service accounts", Weight: 60,
+	{ID: "impersonate", Broad: true, Title: "impersonate users, groups or service accounts", Weight: 60,
 		Requests: reqs(req("impersonate", "", "users", "groups", "serviceaccounts"), req("impersonate", "authentication.k8s.io", "uids", "userextras/scopes"))},
 	{ID: "nodes-proxy", Title: "nodes/proxy (commands on every pod of a node)", Weight: 60, Requests: req("get,create", "", "nodes/proxy")},
-	{ID: "webhook-config", Title: "change admission webhook configurations", Weight: 50,
+	{ID: "webhook-config", Broad: true, Title: "change admission webhook configurations", Weight: 50,
 		Requests: req("create,update,patch,delete", "admissionregistration.k8s.io", "validatingwebhookconfigurations", "mutatingwebhookconfigurations")},
-	{ID: "manage-rbac", Title: "manage RBAC roles and bindings", Weight: 45,
+	{ID: "manage-rbac", Broad: true, Title: "manage RBAC roles and bindings", Weight: 45,
 		Requests: req("create,update,patch", "rbac.authorization.k8s.io", "roles", "clusterroles", "rolebindings", "clusterrolebindings")},
 	{ID: "approve-csr", Title: "approve certificate signing requests (mint client certificates)", Weight: 45,
 		Requests: reqs(req("update,patch", "certificates.k8s.io", "certificatesigningrequests/approval"), req("approve", "certificates.k8s.io", "signers"))},
 	{ID: "token-create", Title: "create service account tokens", Weight: 40, Requests: req("create", "", "serviceaccounts/token")},
 	{ID: "read-secrets", Title: "read Secrets (get, list or watch)", Weight: 35, Requests: req("get,list,watch", "", "secrets")},
-	{ID: "pod-exec", Title: "exec, attach or port-forward into pods", Weight: 35, Requests: req("create,get", "", "pods/exec", "pods/attach", "pods/portforward")},
-	{ID: "create-workloads", Title: "create pods or workload controllers (mount any service account token)", Weight: 30,
+	{ID: "pod-exec", Broad: true, Title: "exec, attach or port-forward into pods", Weight: 35, Requests: req("create,get", "", "pods/exec", "pods/attach", "pods/portforward")},
+	{ID: "create-workloads", Broad: true, Title: "create pods or workload controllers (mount any service account token)", Weight: 30,
 		Requests: reqs(req("create", "", "pods", "replicationcontrollers"), req("create", "apps", "deployments", "statefulsets", "daemonsets", "replicasets"), req("create", "batch", "jobs", "cronjobs"))},
 	{ID: "create-pv", Title: "create PersistentVolumes (hostPath onto any node)", Weight: 30, Requests: req("create", "", "persistentvolumes")},
-	{ID: "relabel", Title: "patch pods or namespaces (relabelling moves them across NetworkPolicy boundaries)", Weight: 15,
+	{ID: "relabel", Broad: true, Title: "patch pods or namespaces (relabelling moves them across NetworkPolicy boundaries)", Weight: 15,
 		Requests: req("patch,update", "", "pods", "namespaces")},
 	{ID: "ephemeral-containers", Title: "add ephemeral containers to running pods (kubectl debug: a new container with any image in an existing pod)", Weight: 35,
 		Requests: req("update,patch", "", "pods/ephemeralcontainers")},
@@ -68,7 +71,7 @@ var Risks = []Risk{
 		Requests: req("create,update,patch", "", "configmaps")},
 	{ID: "patch-nodes", Title: "patch or update nodes (labels and taints attract or repel workloads)", Weight: 25,
 		Requests: reqs(req("patch,update", "", "nodes"), req("patch,update", "", "nodes/status"))},
-	{ID: "destroy", Title: "delete workloads, namespaces or persistent volumes", Weight: 20,
+	{ID: "destroy", Broad: true, Title: "delete workloads, namespaces or persistent volumes", Weight: 20,
 		Requests: reqs(req("delete,deletecollection", "", "namespaces", "persistentvolumes", "persistentvolumeclaims", "pods", "replicationcontrollers"),
 			req("delete,deletecollection", "apps", "deployments", "statefulsets", "daemonsets", "replicasets"), req("delete,deletecollection", "batch", "jobs", "cronjobs"))},
 	{ID: "delete-events", Title: "delete events (covers tracks)", Weight: 15,
@@ -80,6 +83,11 @@ type RiskGrant struct {
 	Risk  *Risk  `json:"risk"`
 	Scope string `json:"scope"` // namespace, "" for cluster-wide
 	Grant Grant  `json:"grant"`
+	// Resources lists, when the risk covers several resources and the
+	// role grants only some of them, the ones it grants ("pods",
+	// "jobs"), in catalogue order: "delete workloads, namespaces or
+	// persistent volumes" alone overstates a role that deletes pods.
+	Resources []string `json:"resources,omitempty"`
 }
 
 // RiskySubject is a subject with its risky capabilities.
@@ -148,7 +156,7 @@ func (p *Policy) RiskReport() []RiskySubject {
 					bySubject[key] = rs
 				}
 				g.RuleIndex, g.Rule = i, rules[i]
-				rs.Risks = append(rs.Risks, RiskGrant{Risk: risk, Scope: scope, Grant: g})
+				rs.Risks = append(rs.Risks, RiskGrant{Risk: risk, Scope: scope, Grant: g, Resources: grantedResources(rules, risk)})
 				rs.Score += risk.Weight
 				break
 			}
@@ -188,6 +196,36 @@ func (p *Policy) RiskReport() []RiskySubject {
 		return out[i].Subject.Kind+out[i].Subject.Namespace+out[i].Subject.Name < out[j].Subject.Kind+out[j].Subject.Namespace+out[j].Subject.Name
 	})
 	return out
+}
+
+// grantedResources lists the broad risk's resources that rules grant, or
+// nil when rules grant all of them.
+func grantedResources(rules []rbacv1.PolicyRule, risk *Risk) []string {
+	var all, granted []string
+	seen := map[string]bool{}
+	for _, q := range risk.Requests {
+		name := q.Resource
+		if q.Subresource != "" {
+			name += "/" + q.Subresource
+		}
+		if !seen[name] {
+			seen[name] = true
+			all = append(all, name)
+		}
+		if contains(granted, name) {
+			continue
+		}
+		for i := range rules {
+			if AllowsSomeName(&rules[i], q) {
+				granted = append(granted, name)
+				break
+			}
+		}
+	}
+	if !risk.Broad || len(all) < 2 || len(granted) == len(all) {
+		return nil
+	}
+	return granted
 }
 
 func isAdmin(r *rbacv1.PolicyRule) bool {

@@ -21,6 +21,7 @@ func init() {
 		Scope:                   ScopeWorkload,
 		CrossObject:             true, // a LimitRange of the namespace may supply the defaults
 		NeedsContainerResources: true,
+		Reads:                   inNamespace(kindLimitRange),
 		Check:                   func(in *Input) []Violation { return missingResources(in, "requests") },
 	})
 }

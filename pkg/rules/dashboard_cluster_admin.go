@@ -17,6 +17,7 @@ func init() {
 		},
 		Scope:       ScopeWorkload,
 		CrossObject: true,
+		Reads:       everywhere(kindRoleBinding, kindClusterRoleBinding),
 		Check: func(in *Input) []Violation {
 			if !strings.Contains(in.Object.Name(), "dashboard") {
 				return nil

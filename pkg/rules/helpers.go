@@ -26,6 +26,7 @@ func containerViolation(c *workload.Container, sub, key, format string, args ...
 // Kinds used by object-scoped rules.
 var (
 	kindService            = schema.GroupKind{Kind: "Service"}
+	kindLimitRange         = schema.GroupKind{Kind: "LimitRange"}
 	kindConfigMap          = schema.GroupKind{Kind: "ConfigMap"}
 	kindSecret             = schema.GroupKind{Kind: "Secret"}
 	kindNamespace          = schema.GroupKind{Kind: "Namespace"}

@@ -21,6 +21,7 @@ func init() {
 			},
 			Scope:              ScopeNamespace,
 			SeverityByExposure: true,
+			Reads:              inNamespace(kindNetworkPolicy, WorkloadKind, kindNamespace),
 			Check:              noDefaultDeny(egress, dir),
 		})
 	}

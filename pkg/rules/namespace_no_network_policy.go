@@ -13,6 +13,7 @@ func init() {
 		},
 		Scope:              ScopeNamespace,
 		SeverityByExposure: true,
+		Reads:              inNamespace(kindNetworkPolicy, WorkloadKind, kindNamespace),
 		Check: func(in *Input) []Violation {
 			if !namespaceInScope(in) || len(networkPolicies(in.Inventory, in.Namespace)) > 0 {
 				return nil

@@ -29,6 +29,7 @@ func init() {
 		CrossObject:        true, // reads the namespace's workloads for its severity
 		SeverityByExposure: true,
 		Kinds:              []schema.GroupKind{kindNamespace},
+		Reads:              inNamespace(WorkloadKind),
 		Check: func(in *Input) []Violation {
 			l := in.Object.Meta.GetLabels()
 			_, e := l[psaEnforce]
@@ -52,6 +53,7 @@ func init() {
 		CrossObject:        true, // reads the namespace's workloads for its severity
 		SeverityByExposure: true,
 		Kinds:              []schema.GroupKind{kindNamespace},
+		Reads:              inNamespace(WorkloadKind),
 		Check: func(in *Input) []Violation {
 			if in.Object.Meta.GetLabels()[psaEnforce] == "privileged" {
 				return []Violation{{Message: psaEnforce + " is privileged: any pod is admitted", Field: "metadata.labels[" + psaEnforce + "]"}}
@@ -71,6 +73,7 @@ func init() {
 		CrossObject:        true, // reads the namespace's workloads for its severity
 		SeverityByExposure: true,
 		Kinds:              []schema.GroupKind{kindNamespace},
+		Reads:              inNamespace(WorkloadKind),
 		Check: func(in *Input) []Violation {
 			l := in.Object.Meta.GetLabels()
 			if _, e := l[psaEnforce]; e {

@@ -16,6 +16,7 @@ func init() {
 		},
 		Scope:                 ScopeNamespace,
 		NeedsPodSecurityLevel: true,
+		Reads:                 inNamespace(WorkloadKind, kindNamespace),
 		Check: func(in *Input) []Violation {
 			if in.Object == nil {
 				return nil

@@ -21,6 +21,7 @@ func init() {
 		},
 		Scope:       ScopeWorkload,
 		CrossObject: true,
+		Reads:       reads(everywhere(kindNetworkPolicy, kindNamespace, kindNode), inNamespace(kindService)),
 		Check: func(in *Input) []Violation {
 			m, src := workloadPod(in)
 			if src == nil {

@@ -19,6 +19,7 @@ func init() {
 		},
 		Scope:       ScopeWorkload,
 		CrossObject: true,
+		Reads:       reads(everywhere(kindNetworkPolicy, kindNamespace, kindNode), inNamespace(kindService)),
 		Check: func(in *Input) []Violation {
 			m, dst := workloadPod(in)
 			if dst == nil {

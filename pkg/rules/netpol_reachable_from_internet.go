@@ -29,6 +29,7 @@ func init() {
 		},
 		Scope:       ScopeWorkload,
 		CrossObject: true,
+		Reads:       reads(everywhere(kindNetworkPolicy, kindNamespace, kindNode), inNamespace(kindService)),
 		Check: func(in *Input) []Violation {
 			exposed := publicServices(in.Inventory, in.Object)
 			if len(exposed) == 0 {

@@ -28,6 +28,7 @@ func init() {
 		Scope:          ScopeWorkload,
 		CrossObject:    true,
 		Input:          ClusterOnly,
+		Reads:          everywhere(WorkloadKind, kindNetworkPolicy),
 		Check: func(in *Input) []Violation {
 			if in.Object.GVK.Kind != "DaemonSet" || !hasPrefix(in.Object.Name(), nonEnforcingCNIs) {
 				return nil

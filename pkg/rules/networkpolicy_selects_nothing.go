@@ -19,6 +19,7 @@ func init() {
 		Scope:       ScopeObject,
 		Kinds:       []schema.GroupKind{kindNetworkPolicy},
 		CrossObject: true,
+		Reads:       inNamespace(AnyKind),
 		Check: func(in *Input) []Violation {
 			np, ok := in.Object.Obj.(*networkingv1.NetworkPolicy)
 			if !ok || len(in.Inventory.Workloads(np.Namespace)) == 0 {

@@ -22,6 +22,7 @@ func init() {
 		Scope:       ScopeObject,
 		Kinds:       []schema.GroupKind{kindNetworkPolicy},
 		CrossObject: true,
+		Reads:       everywhere(kindService, WorkloadKind, kindNamespace, kindNetworkPolicy, kindNode),
 		Check: func(in *Input) []Violation {
 			np, ok := in.Object.Obj.(*networkingv1.NetworkPolicy)
 			if !ok {

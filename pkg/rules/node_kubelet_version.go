@@ -25,6 +25,7 @@ func init() {
 		Scope:          ScopeObject,
 		Kinds:          []schema.GroupKind{kindNode},
 		CrossObject:    true, // compares with the API server's version
+		Reads:          everywhere(kindClusterInfo),
 		Check: func(in *Input) []Violation {
 			n, ok := in.Object.Obj.(*corev1.Node)
 			if !ok {

@@ -17,6 +17,7 @@ func init() {
 		Kinds:       bindingKinds,
 		CrossObject: true,
 		Input:       ClusterOnly,
+		Reads:       inNamespace(kindRole, kindClusterRole),
 		Check: func(in *Input) []Violation {
 			ref, _, ok := bindingOf(in.Object)
 			if !ok {

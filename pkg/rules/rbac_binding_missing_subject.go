@@ -18,6 +18,7 @@ func init() {
 		Kinds:       bindingKinds,
 		CrossObject: true,
 		Input:       ClusterOnly,
+		Reads:       everywhere(kindServiceAccount),
 		Check: func(in *Input) []Violation {
 			_, subjects, ok := bindingOf(in.Object)
 			if !ok {

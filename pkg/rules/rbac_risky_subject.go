@@ -25,6 +25,7 @@ func init() {
 		Scope:       ScopeObject,
 		Kinds:       bindingKinds,
 		CrossObject: true,
+		Reads:       everywhere(kindRole, kindClusterRole, kindRoleBinding, kindClusterRoleBinding),
 		Check: func(in *Input) []Violation {
 			grants := riskyGrants(in.Inventory)[in.Object.GVK.Kind+"/"+in.Object.Namespace()+"/"+in.Object.Name()]
 			var out []Violation
@@ -74,10 +75,14 @@ func riskyGrants(inv *inventory.Inventory) map[string]map[string]*subjectRisks {
 					scope = "in " + rg.Scope
 				}
 				sr := out[key][subject]
+				what := rg.Risk.Title
+				if len(rg.Resources) > 0 {
+					what += ": " + strings.Join(rg.Resources, ", ")
+				}
 				if rg.Risk.Weight >= riskyWeight {
-					sr.high = append(sr.high, rg.Risk.Title+" ("+scope+")")
+					sr.high = append(sr.high, what+" ("+scope+")")
 				} else {
-					sr.medium = append(sr.medium, rg.Risk.Title+" ("+scope+")")
+					sr.medium = append(sr.medium, what+" ("+scope+")")
 				}
 			}
 		}

@@ -19,6 +19,7 @@ func init() {
 		Kinds:       []schema.GroupKind{kindServiceAccount},
 		CrossObject: true,
 		Input:       ClusterOnly,
+		Reads:       everywhere(kindRoleBinding, kindClusterRoleBinding, WorkloadKind),
 		Check: func(in *Input) []Violation {
 			key := in.Object.Namespace() + "/" + in.Object.Name()
 			refs := serviceAccountBindings(in.Inventory)[key]

@@ -72,9 +72,60 @@ type Rule struct {
 	// namespace runs no workload, and raises it one level where a Service
 	// selects the namespace's pods (see ExposureNote).
 	SeverityByExposure bool
+	// Reads declares, for a cross-object rule, every kind of object its
+	// Check reads besides the object judged, and whether it reads them in
+	// the object's namespace only (with the cluster-scoped ones) or in all
+	// namespaces. The continuous watch re-runs the rule on an object only
+	// when the object or something it reads changed. Nil means the rule
+	// may read anything: it re-runs on any change. A declaration that
+	// misses a read gives stale findings; the engine's cache property test
+	// and the watch-equals-scan test check them.
+	Reads []Read
 	// Check returns the violations of one input. It must be pure and must not
 	// modify its input.
 	Check func(*Input) []Violation
+}
+
+// Read is one kind a cross-object rule reads (see Rule.Reads).
+type Read struct {
+	Kind schema.GroupKind
+	// AllNamespaces is set when the rule reads objects of the kind in
+	// other namespaces than the judged object's.
+	AllNamespaces bool
+}
+
+// WorkloadKind stands, in a Read, for every object that runs pods (its
+// Workload is set), whatever its kind.
+var WorkloadKind = schema.GroupKind{Group: "guardrail.dev", Kind: "Workload"}
+
+// AnyKind stands, in a Read, for every object of any kind.
+var AnyKind = schema.GroupKind{Group: "guardrail.dev", Kind: "*"}
+
+// inNamespace declares reads of kinds in the judged object's namespace.
+func inNamespace(kinds ...schema.GroupKind) []Read {
+	out := make([]Read, len(kinds))
+	for i, k := range kinds {
+		out[i] = Read{Kind: k}
+	}
+	return out
+}
+
+// everywhere declares reads of kinds in every namespace.
+func everywhere(kinds ...schema.GroupKind) []Read {
+	out := make([]Read, len(kinds))
+	for i, k := range kinds {
+		out[i] = Read{Kind: k, AllNamespaces: true}
+	}
+	return out
+}
+
+// reads joins declarations.
+func reads(parts ...[]Read) []Read {
+	var out []Read
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
 }
 
 // InputKind says which inputs a rule judges.

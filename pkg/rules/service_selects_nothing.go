@@ -18,6 +18,7 @@ func init() {
 		Scope:       ScopeObject,
 		Kinds:       []schema.GroupKind{kindService},
 		CrossObject: true,
+		Reads:       inNamespace(AnyKind),
 		Check: func(in *Input) []Violation {
 			s, ok := in.Object.Obj.(*corev1.Service)
 			if !ok || len(s.Spec.Selector) == 0 || s.Spec.Type == corev1.ServiceTypeExternalName || len(in.Inventory.Workloads(s.Namespace)) == 0 {
