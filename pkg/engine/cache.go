@@ -62,7 +62,7 @@ func (s *Stream) AddCached(o *inventory.Object, key string, c *ObjectCache) {
 	if !ok {
 		t := newTally()
 		var out []pending
-		for _, r := range s.e.evalObject(s.ctx, &s.e.local, nil, o, &t) {
+		for _, r := range s.e.evalObject(s.ctx, &s.e.local, nil, nil, o, &t) {
 			out = append(out, s.e.pending(r))
 		}
 		hit = cachedObject{out: out, t: t}

@@ -196,6 +196,9 @@ type Stream struct {
 	mu   sync.Mutex
 	done [][]pending // per-object findings, in chunks: no regrowth of one large slice
 	t    tally
+	// cross, when set, keeps the cross-object rules' results across
+	// streams (WithCrossCache).
+	cross *CrossCache
 }
 
 // pending is a finding with the object it is about, for ordering.
@@ -238,7 +241,7 @@ func (e *Engine) NewStream(opts ...StreamOption) *Stream {
 func (s *Stream) Add(o *inventory.Object) {
 	t := newTally()
 	var out []pending
-	for _, r := range s.e.evalObject(s.ctx, &s.e.local, nil, o, &t) {
+	for _, r := range s.e.evalObject(s.ctx, &s.e.local, nil, nil, o, &t) {
 		out = append(out, s.e.pending(r))
 	}
 	if s.slim {
@@ -277,6 +280,11 @@ func (s *Stream) Finish(inv *inventory.Inventory) *Result {
 	s.done = nil
 	// Cross-object rules read the inventory only through its indexes and
 	// once-computed memos, so objects are judged in parallel.
+	var cp *crossPass
+	if s.cross != nil {
+		cp = newCrossPass(s.cross, inv)
+		defer s.cross.sweep()
+	}
 	objs := inv.Objects()
 	parts := make([][]pending, e.workers)
 	tallies := make([]tally, e.workers)
@@ -288,7 +296,7 @@ func (s *Stream) Finish(inv *inventory.Inventory) *Result {
 		go func(w int, objs []*inventory.Object) {
 			defer wg.Done()
 			for _, o := range objs {
-				for _, r := range e.evalObject(s.ctx, &e.cross, inv, o, &tallies[w]) {
+				for _, r := range e.evalObject(s.ctx, &e.cross, inv, cp, o, &tallies[w]) {
 					parts[w] = append(parts[w], e.pending(r))
 				}
 			}
@@ -301,7 +309,7 @@ func (s *Stream) Finish(inv *inventory.Inventory) *Result {
 			s.t.merge(tallies[w])
 		}
 	}
-	for _, r := range e.evalNamespaces(inv, &s.t) {
+	for _, r := range e.evalNamespaces(inv, cp, &s.t) {
 		kept = append(kept, e.pending(r))
 	}
 	return e.finish(kept, s.t, inv)
@@ -324,9 +332,15 @@ type tally struct {
 	objects int
 }
 
-func (e *Engine) evalObject(ctx context.Context, d *dispatch, inv *inventory.Inventory, o *inventory.Object, t *tally) []raw {
+// evalObject runs d's rules on o; with cp, cross-object rules' violations
+// come from the cache where nothing they read changed.
+func (e *Engine) evalObject(ctx context.Context, d *dispatch, inv *inventory.Inventory, cp *crossPass, o *inventory.Object, t *tally) []raw {
 	var out []raw
 	in := rules.Input{Object: o, Inventory: inv, Settings: &e.settings}
+	var subject, subjectNS string
+	if cp != nil {
+		subject, subjectNS = cp.objectSubject(o)
+	}
 	ran := false
 	defer func() {
 		if ran && inv == nil {
@@ -340,7 +354,12 @@ func (e *Engine) evalObject(ctx context.Context, d *dispatch, inv *inventory.Inv
 		}
 		ran = true
 		t.checks[r.Severity]++
-		vs := r.Check(&in)
+		var vs []rules.Violation
+		if cp != nil {
+			vs = cp.check(r, &in, subject, subjectNS)
+		} else {
+			vs = r.Check(&in)
+		}
 		if e.perRule > 0 && len(vs) > e.perRule {
 			more := len(vs) - e.perRule
 			vs = vs[:e.perRule:e.perRule]
@@ -376,7 +395,7 @@ func (e *Engine) evalObject(ctx context.Context, d *dispatch, inv *inventory.Inv
 	return out
 }
 
-func (e *Engine) evalNamespaces(inv *inventory.Inventory, t *tally) []raw {
+func (e *Engine) evalNamespaces(inv *inventory.Inventory, cp *crossPass, t *tally) []raw {
 	var out []raw
 	if len(e.cross.namespace) == 0 {
 		return out
@@ -397,7 +416,13 @@ func (e *Engine) evalNamespaces(inv *inventory.Inventory, t *tally) []raw {
 		installedInto := nsObj == nil && renderedOnly(inv.InNamespace(ns))
 		for _, r := range e.cross.namespace {
 			t.checks[r.Severity]++
-			for _, v := range r.Check(&in) {
+			var vs []rules.Violation
+			if cp != nil {
+				vs = cp.check(r, &in, cp.namespaceSubject(ns, nsObj), ns)
+			} else {
+				vs = r.Check(&in)
+			}
+			for _, v := range vs {
 				o := v.Object
 				if o == nil {
 					o = anchor

@@ -68,6 +68,9 @@ func seedLarge(b *testing.B, client kubernetes.Interface) {
 // complete pass (informer sync plus evaluation), a full pass, the heap
 // after it, and then 50 changes per second for 60 s: the p99 from change
 // to judged and the heap at the end. One iteration whatever b.N.
+// WATCH_LOAD=10m makes the load last ten minutes (the soak: the heap is
+// sampled each minute), WATCH_NO_INCREMENTAL=1 re-runs every cross-object
+// rule on every pass, for comparison.
 //
 //	go test ./pkg/watch -run XXX -bench WatchLarge -benchtime 1x -timeout 30m
 func BenchmarkWatchLarge(b *testing.B) {
@@ -79,7 +82,11 @@ func BenchmarkWatchLarge(b *testing.B) {
 	seedLarge(b, client)
 	b.ResetTimer()
 	start := time.Now()
-	w, err := New(Options{Config: cfg, Engine: defaultEngine, Debounce: 100 * time.Millisecond})
+	load := 60 * time.Second
+	if d, err := time.ParseDuration(os.Getenv("WATCH_LOAD")); err == nil {
+		load = d
+	}
+	w, err := New(Options{Config: cfg, Engine: defaultEngine, Debounce: 100 * time.Millisecond, NoIncremental: os.Getenv("WATCH_NO_INCREMENTAL") != ""})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -101,25 +108,37 @@ func BenchmarkWatchLarge(b *testing.B) {
 	// 50 changes a second for 60 s: relabel pods in turn; record each
 	// pass's lag.
 	var lags []time.Duration
+	var cached, run int64
+	var heaps []float64 // each minute of the load
 	done := make(chan struct{})
+	stopped := make(chan struct{})
 	go func() {
+		defer close(stopped)
 		last := w.Passes()
+		minute := time.NewTicker(time.Minute)
+		defer minute.Stop()
 		for {
 			select {
 			case <-done:
 				return
+			case <-minute.C:
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				heaps = append(heaps, float64(ms.HeapAlloc)/(1<<20))
 			case <-time.After(20 * time.Millisecond):
 			}
 			if p := w.Passes(); p != last {
 				last = p
-				if l := w.State().Lag; l > 0 {
+				st := w.State()
+				if l := st.Lag; l > 0 {
 					lags = append(lags, l)
 				}
+				cached, run = cached+st.CrossCached, run+st.CrossRun
 			}
 		}
 	}()
 	tick := time.NewTicker(20 * time.Millisecond)
-	end := time.Now().Add(60 * time.Second)
+	end := time.Now().Add(load)
 	for i := 0; time.Now().Before(end); i++ {
 		<-tick.C
 		ns, name := fmt.Sprintf("bench-%d", i%100), fmt.Sprintf("p-%d", i%10000)
@@ -133,6 +152,14 @@ func BenchmarkWatchLarge(b *testing.B) {
 	tick.Stop()
 	time.Sleep(2 * time.Second)
 	close(done)
+	<-stopped
+	if cached+run > 0 {
+		b.ReportMetric(100*float64(cached)/float64(cached+run), "cross-cached-%")
+	}
+	if len(heaps) > 1 {
+		b.ReportMetric(heaps[0], "heap-load-min1-MiB")
+		b.ReportMetric(heaps[len(heaps)-1], "heap-load-last-min-MiB")
+	}
 	sort.Slice(lags, func(i, j int) bool { return lags[i] < lags[j] })
 	if len(lags) > 0 {
 		b.ReportMetric(lags[len(lags)*99/100].Seconds(), "change-p99-s")

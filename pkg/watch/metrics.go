@@ -21,6 +21,7 @@ type Metrics struct {
 	cached     *prometheus.GaugeVec
 	writes     *prometheus.CounterVec
 	lag        prometheus.Histogram
+	cross      *prometheus.CounterVec
 }
 
 // MetricDoc describes one metric for the docs.
@@ -47,8 +48,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Time from the first change an informer delivered to the end of the evaluation that judged it (before reports are written).", Buckets: prometheus.ExponentialBuckets(0.01, 2, 12)}),
 		writes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "guardrail_report_writes_total",
 			Help: "Report writes by result: created, updated, error."}, []string{"result"}),
+		cross: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "guardrail_cross_object_checks_total",
+			Help: "Cross-object rule checks by result: cached (nothing the rule reads changed since the last pass) or run."}, []string{"result"}),
 	}
-	reg.MustRegister(m.findings, m.score, m.evaluation, m.lastPass, m.partial, m.unreadable, m.cached, m.writes, m.lag)
+	reg.MustRegister(m.findings, m.score, m.evaluation, m.lastPass, m.partial, m.unreadable, m.cached, m.writes, m.lag, m.cross)
 	return m
 }
 
@@ -56,7 +59,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 func MetricDocs() []MetricDoc {
 	m := NewMetrics(prometheus.NewRegistry())
 	var out []MetricDoc
-	for _, c := range []prometheus.Collector{m.findings, m.score, m.evaluation, m.lastPass, m.partial, m.unreadable, m.cached, m.writes, m.lag} {
+	for _, c := range []prometheus.Collector{m.findings, m.score, m.evaluation, m.lastPass, m.partial, m.unreadable, m.cached, m.writes, m.lag, m.cross} {
 		ch := make(chan *prometheus.Desc, 1)
 		c.Describe(ch)
 		d := (<-ch).String()
@@ -114,6 +117,8 @@ func (m *Metrics) observe(st *State, sources []*source) {
 		m.score.WithLabelValues(ns).Set(float64(engine.ScoreOf(st.Passed[ns]+len(worst[ns]), worst[ns])))
 	}
 	m.evaluation.Observe(st.Took.Seconds())
+	m.cross.WithLabelValues("cached").Add(float64(st.CrossCached))
+	m.cross.WithLabelValues("run").Add(float64(st.CrossRun))
 	if st.Lag > 0 {
 		m.lag.Observe(st.Lag.Seconds())
 	}

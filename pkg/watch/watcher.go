@@ -34,8 +34,13 @@ type Options struct {
 	IncludeSecrets bool
 	// Debounce is how long changes gather before a pass (default 200 ms).
 	Debounce time.Duration
-	// FullPass is the period of a pass with no change (default 1 h).
+	// FullPass is the period of a pass with no change (default 1 h). That
+	// pass re-runs every cross-object rule on every object, so that a
+	// change the incremental passes missed is caught.
 	FullPass time.Duration
+	// NoIncremental re-runs every cross-object rule on every pass instead
+	// of only where something it reads changed (for comparison).
+	NoIncremental bool
 	// Format is the report API (default OpenReports); Reports false
 	// writes none.
 	Format  Format
@@ -86,6 +91,9 @@ type State struct {
 	Took time.Duration
 	// Lag is from the first change of the burst to the end of the pass.
 	Lag time.Duration
+	// CrossCached and CrossRun count this pass's cross-object rule checks
+	// answered from the cache and run.
+	CrossCached, CrossRun int64
 }
 
 // Watcher keeps judging the live cluster.
@@ -106,10 +114,13 @@ type Watcher struct {
 	origin    map[string]Tracked   // fingerprint -> generation and manager at first sight
 	passes    int
 	objCache  *engine.ObjectCache
-	baseline  *baselineSource
-	memos     *inventory.MemoCache
-	writer    *writer
-	events    *events
+	cross     *engine.CrossCache
+	// fullNext makes the next pass re-run every cross-object rule.
+	fullNext atomic.Bool
+	baseline *baselineSource
+	memos    *inventory.MemoCache
+	writer   *writer
+	events   *events
 	// firstChange is when the oldest change not yet judged arrived.
 	changeMu    sync.Mutex
 	firstChange time.Time
@@ -212,6 +223,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 				continue
 			}
 		case <-full.C:
+			w.fullNext.Store(true)
 		case <-w.trigger:
 			// Gather the burst.
 			t := time.NewTimer(w.opts.Debounce)
@@ -309,7 +321,8 @@ func (w *Watcher) pass(ctx context.Context) {
 	if v := w.serverVersion(); v != nil {
 		objs = append(objs, v)
 	}
-	res := w.evaluate(ctx, objs)
+	res, cached, run := w.evaluate(ctx, objs)
+	st.CrossCached, st.CrossRun = cached, run
 	if w.baseline != nil && w.baseline.problem != "" {
 		st.Problems = append(st.Problems, w.baseline.problem)
 	}
@@ -414,13 +427,20 @@ func (w *Watcher) reports(st *State) []ReportInput {
 
 // evaluate runs the engine over a pass's objects: the per-object rules
 // only on objects whose UID and resourceVersion the cache has not seen
-// (the rest reuse their results), the cross-object rules on everything.
-func (w *Watcher) evaluate(ctx context.Context, objs []*inventory.Object) *engine.Result {
+// (the rest reuse their results), the cross-object rules only where the
+// object or a kind the rule reads changed (engine.CrossCache), except on
+// the first and the periodic full pass. It returns the result and the
+// cross-object checks answered from the cache and run.
+func (w *Watcher) evaluate(ctx context.Context, objs []*inventory.Object) (*engine.Result, int64, int64) {
 	e := w.opts.Engine()
 	if w.baseline != nil {
 		e.SetBaseline(w.baseline.get(ctx, w))
 	}
-	stream := e.NewStream()
+	if w.cross == nil || w.fullNext.Swap(false) || w.opts.NoIncremental {
+		w.cross = engine.NewCrossCache()
+	}
+	hits0, runs0 := w.cross.Stats()
+	stream := e.NewStream(engine.WithCrossCache(w.cross))
 	workers := goruntime.GOMAXPROCS(0)
 	chunk := (len(objs) + workers - 1) / max(workers, 1)
 	var wg sync.WaitGroup
@@ -442,7 +462,8 @@ func (w *Watcher) evaluate(ctx context.Context, objs []*inventory.Object) *engin
 	inv.SetMemoCache(w.memos)
 	res := stream.Finish(inv)
 	w.objCache.Sweep()
-	return res
+	hits, runs := w.cross.Stats()
+	return res, hits - hits0, runs - runs0
 }
 
 // storeKey is the object's namespace/name, the API server's list order.
