@@ -51,11 +51,10 @@ func CheckAddress(addr string, noAuth, tls bool) error {
 // Handler is the dashboard's HTTP handler.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	for path, body := range report.ScriptPaths() {
-		body := body
+	for path, a := range report.Assets() {
 		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
-			w.Write([]byte(body))
+			w.Header().Set("Content-Type", a.ContentType)
+			w.Write([]byte(a.Body))
 		})
 	}
 	mux.HandleFunc("/api/report", s.authorized(func(w http.ResponseWriter, r *http.Request, res *engine.Result, c report.Context) {

@@ -6,6 +6,9 @@ import (
 	"time"
 
 	"github.com/guardrail-k8s/guardrail/pkg/cluster"
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -65,7 +68,8 @@ func (m *managers) get(uid string) change {
 
 // transform slims an object before it is cached: managedFields are
 // dropped (the largest part of most objects and read by no rule), after
-// their latest entry is noted for drift attribution.
+// their latest entry is noted for drift attribution, and so is the status
+// no rule reads (see slimStatus).
 func (m *managers) transform(obj any) (any, error) {
 	acc, err := meta.Accessor(obj)
 	if err != nil {
@@ -83,7 +87,38 @@ func (m *managers) transform(obj any) (any, error) {
 		m.mu.Unlock()
 	}
 	acc.SetManagedFields(nil)
+	slimStatus(obj)
 	return obj, nil
+}
+
+// slimStatus drops what the kubelet and the controllers write into status
+// that nothing in Guardrail reads: of a Pod only its addresses are kept
+// (the network rules match them against ipBlocks), of a Node its addresses
+// and versions (the kubelet and node rules), and a workload controller's
+// status goes entirely. A real cluster's pod status (conditions, container
+// statuses) is often larger than its spec. The live scan reads the same
+// fields from full objects, and the watch-equals-scan test compares both.
+func slimStatus(obj any) {
+	switch o := obj.(type) {
+	case *corev1.Pod:
+		o.Status = corev1.PodStatus{Phase: o.Status.Phase, PodIP: o.Status.PodIP, PodIPs: o.Status.PodIPs}
+	case *corev1.Node:
+		o.Status = corev1.NodeStatus{Addresses: o.Status.Addresses, NodeInfo: o.Status.NodeInfo}
+	case *appsv1.Deployment:
+		o.Status = appsv1.DeploymentStatus{}
+	case *appsv1.ReplicaSet:
+		o.Status = appsv1.ReplicaSetStatus{}
+	case *appsv1.StatefulSet:
+		o.Status = appsv1.StatefulSetStatus{}
+	case *appsv1.DaemonSet:
+		o.Status = appsv1.DaemonSetStatus{}
+	case *batchv1.Job:
+		o.Status = batchv1.JobStatus{}
+	case *batchv1.CronJob:
+		o.Status = batchv1.CronJobStatus{}
+	case *corev1.ReplicationController:
+		o.Status = corev1.ReplicationControllerStatus{}
+	}
 }
 
 // newSources makes one informer per kind of the kinds table; Secrets only
