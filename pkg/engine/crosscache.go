@@ -26,15 +26,21 @@ import (
 // dependency keys are computed here from the rules' declarations.
 type CrossCache struct {
 	mu   sync.Mutex
-	m    map[crossKey]crossEntry
-	used map[crossKey]bool
+	m    map[string]*crossEntry // subject -> its rules' results
 	hits atomic.Int64
 	runs atomic.Int64
 }
 
-type crossKey struct{ rule, subject string }
-
+// crossEntry holds one subject's (object's or namespace's) results, one
+// slot per rule. A pass fetches every subject's entry before judging in
+// parallel, and each worker writes only its own objects' entries, so
+// judging takes no lock.
 type crossEntry struct {
+	slots []crossSlot
+}
+
+type crossSlot struct {
+	rule string
 	deps uint64
 	vs   []rules.Violation
 	// anchors holds, per violation, the object key of Violation.Object
@@ -44,30 +50,18 @@ type crossEntry struct {
 
 // NewCrossCache makes an empty cache.
 func NewCrossCache() *CrossCache {
-	return &CrossCache{m: map[crossKey]crossEntry{}, used: map[crossKey]bool{}}
+	return &CrossCache{m: map[string]*crossEntry{}}
 }
 
 // Stats returns how many cross-object rule checks were answered from the
 // cache and how many ran, since the cache was made.
 func (c *CrossCache) Stats() (hits, runs int64) { return c.hits.Load(), c.runs.Load() }
 
-// Len is the number of (rule, object) results kept.
+// Len is the number of subjects kept.
 func (c *CrossCache) Len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.m)
-}
-
-// sweep drops the entries the last pass did not use.
-func (c *CrossCache) sweep() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for k := range c.m {
-		if !c.used[k] {
-			delete(c.m, k)
-		}
-	}
-	c.used = map[crossKey]bool{}
 }
 
 // WithCrossCache lets Finish reuse the cross-object rules' violations of
@@ -89,14 +83,26 @@ type crossPass struct {
 	total    uint64
 	objects  map[string]*inventory.Object // objectKey -> object
 	keys     map[*inventory.Object]string
+	entries  map[*inventory.Object]*crossEntry
+	next     map[string]*crossEntry // the cache after this pass: only its subjects
 }
 
 func newCrossPass(c *CrossCache, inv *inventory.Inventory) *crossPass {
 	p := &crossPass{c: c, byBucket: map[bucket]uint64{}, byKind: map[schema.GroupKind]uint64{},
-		objects: make(map[string]*inventory.Object, inv.Len()), keys: make(map[*inventory.Object]string, inv.Len())}
+		objects: make(map[string]*inventory.Object, inv.Len()), keys: make(map[*inventory.Object]string, inv.Len()),
+		entries: make(map[*inventory.Object]*crossEntry, inv.Len()), next: make(map[string]*crossEntry, inv.Len())}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	for _, o := range inv.Objects() {
 		k := objectKey(o)
 		p.objects[k], p.keys[o] = o, k
+		if _, dup := p.next[k]; k != "" && !dup { // a duplicate is judged uncached: one entry, one writer
+			e := c.m[k]
+			if e == nil {
+				e = &crossEntry{}
+			}
+			p.entries[o], p.next[k] = e, e
+		}
 		h := hash64(k)
 		ns := o.Namespace()
 		// XOR keeps each fingerprint independent of the objects' order;
@@ -162,46 +168,67 @@ func (p *crossPass) deps(r *rules.Rule, ns string) uint64 {
 	return h
 }
 
-// check returns r's violations on in, from the cache when neither the
-// judged object (subject, "" when it cannot be identified) nor anything r
-// reads in namespace ns changed. The slice is the caller's to modify.
-func (p *crossPass) check(r *rules.Rule, in *rules.Input, subject, ns string) []rules.Violation {
-	if subject == "" {
+// done makes the cache hold this pass's subjects only: an object deleted
+// or changed (a new key) leaves with its results.
+func (p *crossPass) done() {
+	p.c.mu.Lock()
+	p.c.m = p.next
+	p.c.mu.Unlock()
+}
+
+// check returns r's violations on in, from the entry's slot when nothing
+// r reads in namespace ns changed since it was filled (the entry belongs
+// to one judged object, or one namespace, so its key already says the
+// subject itself is the same). A nil entry means the subject cannot be
+// identified: r runs. The slice is the caller's to modify.
+func (p *crossPass) check(r *rules.Rule, in *rules.Input, e *crossEntry, ns string) []rules.Violation {
+	if e == nil {
 		p.c.runs.Add(1)
 		return r.Check(in)
 	}
-	key := crossKey{rule: r.ID, subject: subject}
 	deps := p.deps(r, ns)
-	p.c.mu.Lock()
-	hit, ok := p.c.m[key]
-	p.c.used[key] = true
-	p.c.mu.Unlock()
-	if ok && hit.deps == deps {
-		if vs, ok := p.revive(hit); ok {
+	var slot *crossSlot
+	for i := range e.slots {
+		if e.slots[i].rule == r.ID {
+			slot = &e.slots[i]
+			break
+		}
+	}
+	if slot != nil && slot.deps == deps {
+		if vs, ok := p.revive(slot); ok {
 			p.c.hits.Add(1)
 			return vs
 		}
 	}
+	if slot == nil {
+		e.slots = append(e.slots, crossSlot{rule: r.ID})
+		slot = &e.slots[len(e.slots)-1]
+	}
 	p.c.runs.Add(1)
 	vs := r.Check(in)
-	e := crossEntry{deps: deps, vs: append([]rules.Violation(nil), vs...), anchors: make([]string, len(vs))}
+	slot.deps = deps
+	slot.vs = append([]rules.Violation(nil), vs...)
+	slot.anchors = nil
 	for i, v := range vs {
 		if v.Object != nil {
-			e.anchors[i] = p.keys[v.Object]
-			e.vs[i].Object = nil
+			if slot.anchors == nil {
+				slot.anchors = make([]string, len(vs))
+			}
+			slot.anchors[i] = p.keys[v.Object]
+			slot.vs[i].Object = nil
 		}
 	}
-	p.c.mu.Lock()
-	p.c.m[key] = e
-	p.c.mu.Unlock()
 	return vs
 }
 
 // revive copies a cached result, pointing its anchors at this inventory's
 // objects; ok is false when one of them is gone.
-func (p *crossPass) revive(e crossEntry) ([]rules.Violation, bool) {
-	vs := append([]rules.Violation(nil), e.vs...)
-	for i, k := range e.anchors {
+func (p *crossPass) revive(s *crossSlot) ([]rules.Violation, bool) {
+	if len(s.vs) == 0 {
+		return nil, true
+	}
+	vs := append([]rules.Violation(nil), s.vs...)
+	for i, k := range s.anchors {
 		if k == "" {
 			continue
 		}
@@ -214,21 +241,30 @@ func (p *crossPass) revive(e crossEntry) ([]rules.Violation, bool) {
 	return vs, true
 }
 
-// objectSubject is the cache subject of an object judged by a
-// cross-object rule, and the namespace its reads are in (a Namespace's
-// own name).
-func (p *crossPass) objectSubject(o *inventory.Object) (subject, ns string) {
-	ns = o.Namespace()
+// objectEntry is the cache entry of an object judged by cross-object
+// rules, and the namespace its rules' reads are in (a Namespace's own
+// name).
+func (p *crossPass) objectEntry(o *inventory.Object) (*crossEntry, string) {
+	ns := o.Namespace()
 	if o.GVK.Kind == "Namespace" && o.GVK.Group == "" {
 		ns = o.Name()
 	}
-	return p.keys[o], ns
+	return p.entries[o], ns
 }
 
-// namespaceSubject is the cache subject of a namespace rule's check of ns.
-func (p *crossPass) namespaceSubject(ns string, nsObj *inventory.Object) string {
-	if nsObj == nil {
-		return "ns|" + ns
+// namespaceEntry is the cache entry of the namespace rules' check of ns
+// (called from one goroutine).
+func (p *crossPass) namespaceEntry(ns string, nsObj *inventory.Object) *crossEntry {
+	k := "ns|" + ns
+	if nsObj != nil {
+		k += "|" + p.keys[nsObj]
 	}
-	return "ns|" + ns + "|" + p.keys[nsObj]
+	p.c.mu.Lock()
+	defer p.c.mu.Unlock()
+	e := p.c.m[k]
+	if e == nil {
+		e = &crossEntry{}
+	}
+	p.next[k] = e
+	return e
 }

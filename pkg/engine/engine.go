@@ -283,7 +283,7 @@ func (s *Stream) Finish(inv *inventory.Inventory) *Result {
 	var cp *crossPass
 	if s.cross != nil {
 		cp = newCrossPass(s.cross, inv)
-		defer s.cross.sweep()
+		defer cp.done()
 	}
 	objs := inv.Objects()
 	parts := make([][]pending, e.workers)
@@ -337,9 +337,10 @@ type tally struct {
 func (e *Engine) evalObject(ctx context.Context, d *dispatch, inv *inventory.Inventory, cp *crossPass, o *inventory.Object, t *tally) []raw {
 	var out []raw
 	in := rules.Input{Object: o, Inventory: inv, Settings: &e.settings}
-	var subject, subjectNS string
+	var entry *crossEntry
+	var entryNS string
 	if cp != nil {
-		subject, subjectNS = cp.objectSubject(o)
+		entry, entryNS = cp.objectEntry(o)
 	}
 	ran := false
 	defer func() {
@@ -356,7 +357,7 @@ func (e *Engine) evalObject(ctx context.Context, d *dispatch, inv *inventory.Inv
 		t.checks[r.Severity]++
 		var vs []rules.Violation
 		if cp != nil {
-			vs = cp.check(r, &in, subject, subjectNS)
+			vs = cp.check(r, &in, entry, entryNS)
 		} else {
 			vs = r.Check(&in)
 		}
@@ -414,11 +415,15 @@ func (e *Engine) evalNamespaces(inv *inventory.Inventory, cp *crossPass, t *tall
 		in := rules.Input{Object: nsObj, Namespace: ns, Inventory: inv, Settings: &e.settings}
 		exp := -1 // exposure of the namespace, computed on first need
 		installedInto := nsObj == nil && renderedOnly(inv.InNamespace(ns))
+		var entry *crossEntry
+		if cp != nil {
+			entry = cp.namespaceEntry(ns, nsObj)
+		}
 		for _, r := range e.cross.namespace {
 			t.checks[r.Severity]++
 			var vs []rules.Violation
 			if cp != nil {
-				vs = cp.check(r, &in, cp.namespaceSubject(ns, nsObj), ns)
+				vs = cp.check(r, &in, entry, ns)
 			} else {
 				vs = r.Check(&in)
 			}

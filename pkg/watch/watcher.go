@@ -298,8 +298,14 @@ func (w *Watcher) pass(ctx context.Context) {
 		// The API server lists by namespace/name; the cache is a map. Rules
 		// that pick one object among several (the binding a finding is
 		// reported on) must see the order a live scan sees.
-		sort.Slice(items, func(i, j int) bool { return storeKey(items[i]) < storeKey(items[j]) })
-		for _, item := range items {
+		// Keys are made once, not in each comparison.
+		keyed := make([]keyedItem, len(items))
+		for i, item := range items {
+			keyed[i] = keyedItem{storeKey(item), item}
+		}
+		sort.Slice(keyed, func(i, j int) bool { return keyed[i].key < keyed[j].key })
+		for _, ki := range keyed {
+			item := ki.item
 			ro, ok := item.(runtime.Object)
 			if !ok {
 				continue
@@ -367,6 +373,7 @@ func (w *Watcher) pass(ctx context.Context) {
 		t.Generation, t.Manager = w.origin[f.Fingerprint].Generation, w.origin[f.Fingerprint].Manager
 		return t
 	}
+	st.Findings = make([]Tracked, 0, len(res.Findings)+len(res.Suppressed)) // tens of thousands of large structs: no regrowth
 	for _, f := range res.Findings {
 		st.Findings = append(st.Findings, track(f))
 	}
@@ -464,6 +471,12 @@ func (w *Watcher) evaluate(ctx context.Context, objs []*inventory.Object) (*engi
 	w.objCache.Sweep()
 	hits, runs := w.cross.Stats()
 	return res, hits - hits0, runs - runs0
+}
+
+// keyedItem is a cached object with its store key.
+type keyedItem struct {
+	key  string
+	item any
 }
 
 // storeKey is the object's namespace/name, the API server's list order.
