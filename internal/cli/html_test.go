@@ -40,10 +40,29 @@ func newBrowser(t *testing.T) *browser {
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.Flag("headless", true),
 		chromedp.Flag("disable-gpu", true), chromedp.WindowSize(1400, 1000))
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelC := chromedp.NewContext(actx)
-	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
+	// Chromium sometimes exits at start-up on a loaded 2-core machine
+	// ("chrome failed to start", seen once in CI): start it up to three
+	// times before the test's own actions, so that only a page failure
+	// fails a test.
+	var ctx context.Context
+	for attempt := 1; ; attempt++ {
+		actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+		c, cancelC := chromedp.NewContext(actx)
+		c, cancelT := context.WithTimeout(c, 90*time.Second)
+		err := chromedp.Do(c) // starts the browser
+		if err == nil {
+			ctx = c
+			t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
+			break
+		}
+		cancelT()
+		cancelC()
+		cancelA()
+		if attempt == 3 {
+			t.Fatalf("chromium did not start in 3 attempts: %v", err)
+		}
+		t.Logf("chromium did not start (attempt %d): %v", attempt, err)
+	}
 	b := &browser{ctx: ctx}
 	if err := chromedp.Listen(ctx, func(ev any) {
 		b.mu.Lock()
