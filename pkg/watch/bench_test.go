@@ -175,6 +175,11 @@ func BenchmarkWatchLarge(b *testing.B) {
 	debug.FreeOSMemory() // return what the seeding's client freed, so RSS is the watcher's
 	b.ReportMetric(rssMiB(), "rss-MiB")
 	b.ReportMetric(anonRSSMiB(), "rss-anon-MiB")
+	// Where the anonymous memory is, as the Go runtime sees it.
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.Sys)/(1<<20), "go-sys-MiB")
+	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-inuse-MiB")
+	b.ReportMetric(float64(ms.HeapIdle-ms.HeapReleased)/(1<<20), "heap-idle-kept-MiB")
 }
 
 // rssMiB is the process's resident set (VmRSS), in MiB.
