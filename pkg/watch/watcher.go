@@ -16,6 +16,7 @@ import (
 	"github.com/guardrail-k8s/guardrail/pkg/inventory"
 	"golang.org/x/time/rate"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
@@ -115,6 +116,9 @@ type Watcher struct {
 	passes    int
 	objCache  *engine.ObjectCache
 	cross     *engine.CrossCache
+	// converted holds the last pass's objects by resource and UID (only
+	// the pass goroutine touches it).
+	converted map[string]convertedObject
 	// fullNext makes the next pass re-run every cross-object rule.
 	fullNext atomic.Bool
 	baseline *baselineSource
@@ -283,6 +287,7 @@ func (w *Watcher) pass(ctx context.Context) {
 	w.changeMu.Unlock()
 	st := &State{At: start, Passed: map[string]int{}, Namespaces: map[string]string{}}
 	lists := make([][]*inventory.Object, 0, len(w.sources))
+	converted := make(map[string]convertedObject, len(w.converted))
 	workloadKinds := 0
 	for _, s := range w.sources {
 		if err := s.lastErr(); err != nil {
@@ -310,19 +315,39 @@ func (w *Watcher) pass(ctx context.Context) {
 			if !ok {
 				continue
 			}
-			ro = ro.DeepCopyObject() // rules must not see a cache object change under them
-			ro.GetObjectKind().SetGroupVersionKind(s.res.GVK)
 			if ns, ok := ro.(*corev1.Namespace); ok {
 				st.Namespaces[ns.Name] = string(ns.UID)
 			}
+			// An object whose resourceVersion did not change is the one
+			// converted last pass: copying and converting all of them
+			// each pass fragmented the heap (HeapInuse near twice the
+			// live heap). Only PodIPs is changed after conversion (Fold
+			// gives a controller its pods'), so a controller's is reset.
+			acc, err := meta.Accessor(ro)
+			if err != nil {
+				continue
+			}
+			key := s.res.GVR.Resource + "/" + string(acc.GetUID())
+			if prev, ok := w.converted[key]; ok && acc.GetUID() != "" && prev.rv == acc.GetResourceVersion() {
+				if prev.o.GVK.Kind != "Pod" {
+					prev.o.PodIPs = nil
+				}
+				converted[key] = prev
+				l = append(l, prev.o)
+				continue
+			}
+			ro = ro.DeepCopyObject() // rules must not see a cache object change under them
+			ro.GetObjectKind().SetGroupVersionKind(s.res.GVK)
 			o, err := cluster.Object(ro)
 			if err != nil {
 				continue
 			}
+			converted[key] = convertedObject{rv: acc.GetResourceVersion(), o: o}
 			l = append(l, o)
 		}
 		lists = append(lists, l)
 	}
+	w.converted = converted
 	objs, _ := cluster.Fold(lists)
 	if v := w.serverVersion(); v != nil {
 		objs = append(objs, v)
@@ -471,6 +496,13 @@ func (w *Watcher) evaluate(ctx context.Context, objs []*inventory.Object) (*engi
 	w.objCache.Sweep()
 	hits, runs := w.cross.Stats()
 	return res, hits - hits0, runs - runs0
+}
+
+// convertedObject is a pass's conversion of a cached object, reused while
+// its resourceVersion stays.
+type convertedObject struct {
+	rv string
+	o  *inventory.Object
 }
 
 // keyedItem is a cached object with its store key.
