@@ -180,8 +180,12 @@ func (p *crossPass) done() {
 // r reads in namespace ns changed since it was filled (the entry belongs
 // to one judged object, or one namespace, so its key already says the
 // subject itself is the same). A nil entry means the subject cannot be
-// identified: r runs. The slice is the caller's to modify.
+// identified: r runs; so it does without a pass (no cache). The slice is
+// the caller's to modify.
 func (p *crossPass) check(r *rules.Rule, in *rules.Input, e *crossEntry, ns string) []rules.Violation {
+	if p == nil {
+		return r.Check(in)
+	}
 	if e == nil {
 		p.c.runs.Add(1)
 		return r.Check(in)
@@ -243,8 +247,11 @@ func (p *crossPass) revive(s *crossSlot) ([]rules.Violation, bool) {
 
 // objectEntry is the cache entry of an object judged by cross-object
 // rules, and the namespace its rules' reads are in (a Namespace's own
-// name).
+// name); nil without a pass.
 func (p *crossPass) objectEntry(o *inventory.Object) (*crossEntry, string) {
+	if p == nil {
+		return nil, ""
+	}
 	ns := o.Namespace()
 	if o.GVK.Kind == "Namespace" && o.GVK.Group == "" {
 		ns = o.Name()
@@ -255,6 +262,9 @@ func (p *crossPass) objectEntry(o *inventory.Object) (*crossEntry, string) {
 // namespaceEntry is the cache entry of the namespace rules' check of ns
 // (called from one goroutine).
 func (p *crossPass) namespaceEntry(ns string, nsObj *inventory.Object) *crossEntry {
+	if p == nil {
+		return nil
+	}
 	k := "ns|" + ns
 	if nsObj != nil {
 		k += "|" + p.keys[nsObj]

@@ -337,11 +337,7 @@ type tally struct {
 func (e *Engine) evalObject(ctx context.Context, d *dispatch, inv *inventory.Inventory, cp *crossPass, o *inventory.Object, t *tally) []raw {
 	var out []raw
 	in := rules.Input{Object: o, Inventory: inv, Settings: &e.settings}
-	var entry *crossEntry
-	var entryNS string
-	if cp != nil {
-		entry, entryNS = cp.objectEntry(o)
-	}
+	entry, entryNS := cp.objectEntry(o)
 	ran := false
 	defer func() {
 		if ran && inv == nil {
@@ -355,12 +351,7 @@ func (e *Engine) evalObject(ctx context.Context, d *dispatch, inv *inventory.Inv
 		}
 		ran = true
 		t.checks[r.Severity]++
-		var vs []rules.Violation
-		if cp != nil {
-			vs = cp.check(r, &in, entry, entryNS)
-		} else {
-			vs = r.Check(&in)
-		}
+		vs := cp.check(r, &in, entry, entryNS)
 		if e.perRule > 0 && len(vs) > e.perRule {
 			more := len(vs) - e.perRule
 			vs = vs[:e.perRule:e.perRule]

@@ -27,19 +27,10 @@ func (e *Engine) evalNamespaces(inv *inventory.Inventory, cp *crossPass, t *tall
 		in := rules.Input{Object: nsObj, Namespace: ns, Inventory: inv, Settings: &e.settings}
 		exp := -1 // exposure of the namespace, computed on first need
 		installedInto := nsObj == nil && renderedOnly(inv.InNamespace(ns))
-		var entry *crossEntry
-		if cp != nil {
-			entry = cp.namespaceEntry(ns, nsObj)
-		}
+		entry := cp.namespaceEntry(ns, nsObj)
 		for _, r := range e.cross.namespace {
 			t.checks[r.Severity]++
-			var vs []rules.Violation
-			if cp != nil {
-				vs = cp.check(r, &in, entry, ns)
-			} else {
-				vs = r.Check(&in)
-			}
-			for _, v := range vs {
+			for _, v := range cp.check(r, &in, entry, ns) {
 				o := v.Object
 				if o == nil {
 					o = anchor
