@@ -10,7 +10,7 @@ RUN go mod download
 COPY . .
 ARG COMMIT=""
 ARG DATE=""
-RUN CGO_ENABLED=0 go build -trimpath -buildvcs=false \
+RUN CGO_ENABLED=0 go build -tags kustomize_disable_go_plugin_support -trimpath -buildvcs=false \
       -ldflags "-s -w -X github.com/guardrail-k8s/guardrail/internal/version.Commit=${COMMIT} -X github.com/guardrail-k8s/guardrail/internal/version.Date=${DATE}" \
       -o /out/guardrail ./cmd/guardrail
 

@@ -47,7 +47,7 @@ func main() {
 	defer os.RemoveAll(dir)
 	if *bin == "" {
 		*bin = filepath.Join(dir, "guardrail")
-		b := exec.Command("go", "build", "-o", *bin, "./cmd/guardrail")
+		b := exec.Command("go", "build", "-tags", "kustomize_disable_go_plugin_support", "-trimpath", "-ldflags", "-s -w", "-o", *bin, "./cmd/guardrail")
 		b.Stdout, b.Stderr = os.Stdout, os.Stderr
 		check(b.Run())
 	}
