@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bufio"
-	"os"
 	"os/exec"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -23,27 +20,11 @@ func runMeasured(cmd *exec.Cmd) (anonKiB int64, err error) {
 	t := time.NewTicker(10 * time.Millisecond)
 	defer t.Stop()
 	for {
-		anonKiB = max(anonKiB, rssAnon(status))
+		anonKiB = max(anonKiB, procKiB(status, "RssAnon:"))
 		select {
 		case err := <-done:
 			return anonKiB, err
 		case <-t.C:
 		}
 	}
-}
-
-func rssAnon(status string) int64 {
-	f, err := os.Open(status)
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "RssAnon:"); ok {
-			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return n
-		}
-	}
-	return 0
 }

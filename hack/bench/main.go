@@ -2,10 +2,12 @@
 // wall time and peak resident memory of the real binary, per corpus size;
 // with -cluster, `guardrail scan --live` on the test control plane loaded
 // with 10,000 pods in 500 namespaces, 2,000 role bindings, 1,000 network
-// policies and 2,000 services.
+// policies and 2,000 services; with -watch, `guardrail watch` as its own
+// process on the watch target's cluster shape.
 //
 //	go run ./hack/bench -sizes 1000,10000,12000,100000
 //	go run ./hack/bench -cluster
+//	go run ./hack/bench -watch -churn 10m
 package main
 
 import (
@@ -32,6 +34,9 @@ func main() {
 	bin := flag.String("bin", "", "guardrail binary (default: build one)")
 	keep := flag.String("dir", "", "corpus directory to reuse (default: a temporary one)")
 	live := flag.Bool("cluster", false, "benchmark `guardrail scan --live` on the test control plane instead (needs hack/build-control-plane.sh)")
+	watch := flag.Bool("watch", false, "benchmark `guardrail watch` as its own process on the test control plane instead")
+	settle := flag.Duration("settle", time.Minute, "with -watch: how long to sample memory after the first full pass")
+	churn := flag.Duration("churn", time.Minute, "with -watch: how long to relabel 50 pods per second after settling (0 for none)")
 	flag.Parse()
 
 	dir := *keep
@@ -43,11 +48,15 @@ func main() {
 	}
 	if *bin == "" {
 		*bin = filepath.Join(dir, "guardrail")
-		build := exec.Command("go", "build", "-o", *bin, "./cmd/guardrail")
+		build := exec.Command("go", "build", "-tags", "kustomize_disable_go_plugin_support", "-trimpath", "-ldflags", "-s -w", "-o", *bin, "./cmd/guardrail")
 		build.Stdout, build.Stderr = os.Stdout, os.Stderr
 		check(build.Run())
 	}
 	fmt.Printf("machine: %s, %d cores, %s\n\n", cpuModel(), runtime.NumCPU(), runtime.Version())
+	if *watch {
+		benchWatch(*bin, *settle, *churn)
+		return
+	}
 	if *live {
 		benchCluster(*bin, *runs, 10000, 500, 2000, 1000, 2000)
 		return

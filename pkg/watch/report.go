@@ -74,7 +74,9 @@ type Tracked struct {
 type ReportInput struct {
 	Namespace    string
 	NamespaceUID string
-	Findings     []Tracked
+	// Findings point into the pass's state: a cluster's findings are
+	// hundreds of thousands of large structs, not copied per report.
+	Findings []*Tracked
 	// Passed counts objects of the namespace that rules judged with no
 	// active finding.
 	Passed int
@@ -97,42 +99,46 @@ func (f Format) Build(in ReportInput) *unstructured.Unstructured {
 	if in.Namespace == "" {
 		kind, apiVersion = clKind, clusterGVR.GroupVersion().String()
 	}
-	fs := append([]Tracked{}, in.Findings...)
+	// Sort keys made once, not in each comparison.
+	type keyed struct {
+		t   *Tracked
+		key string
+	}
+	fs := make([]keyed, len(in.Findings))
+	for i, t := range in.Findings {
+		fs[i] = keyed{t, t.RuleID + "\x00" + t.Object.String() + "\x00" + t.Field + t.Container}
+	}
 	sort.SliceStable(fs, func(i, j int) bool {
 		a, b := fs[i], fs[j]
-		if a.Severity != b.Severity {
-			return a.Severity > b.Severity
+		if a.t.Severity != b.t.Severity {
+			return a.t.Severity > b.t.Severity
 		}
-		if a.RuleID != b.RuleID {
-			return a.RuleID < b.RuleID
-		}
-		if a.Object.String() != b.Object.String() {
-			return a.Object.String() < b.Object.String()
-		}
-		return a.Field+a.Container < b.Field+b.Container
+		return a.key < b.key
 	})
 	sum := orv1.ReportSummary{Pass: in.Passed, Error: len(in.Errors)}
-	var results []any
-	for _, e := range in.Errors {
-		results = append(results, map[string]any{"source": Source, "policy": "guardrail-input", "result": "error", "message": e})
-	}
-	for _, t := range fs {
-		if t.Suppressed != nil {
-			sum.Skip++
-		} else {
-			sum.Fail++
-		}
-		results = append(results, result(t))
-	}
-	summary, _ := runtime.DefaultUnstructuredConverter.ToUnstructured(&sum)
 	limit := in.MaxResults
 	if limit <= 0 {
 		limit = 1000
 	}
-	omitted := 0
-	if len(results) > limit {
-		omitted, results = len(results)-limit, results[:limit]
+	var results []any
+	for _, e := range in.Errors {
+		results = append(results, map[string]any{"source": Source, "policy": "guardrail-input", "result": "error", "message": e})
 	}
+	omitted := 0
+	for _, k := range fs {
+		if k.t.Suppressed != nil {
+			sum.Skip++
+		} else {
+			sum.Fail++
+		}
+		// Only what fits is converted: the rest is counted.
+		if len(results) < limit {
+			results = append(results, result(k.t))
+		} else {
+			omitted++
+		}
+	}
+	summary, _ := runtime.DefaultUnstructuredConverter.ToUnstructured(&sum)
 	obj := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": apiVersion, "kind": kind,
 		"metadata": map[string]any{"name": ReportName},
@@ -179,7 +185,7 @@ func (f Format) Build(in ReportInput) *unstructured.Unstructured {
 // result is one finding as a report result (OpenReports' ReportResult,
 // which wgpolicyk8s v1alpha2 shares): fail for an active finding, skip
 // with the exception's reason for a suppressed one.
-func result(t Tracked) map[string]any {
+func result(t *Tracked) map[string]any {
 	props := map[string]string{"fingerprint": t.Fingerprint}
 	if t.Field != "" {
 		props["field"] = t.Field

@@ -27,7 +27,7 @@ func TestBuildCapsReports(t *testing.T) {
 	for _, tc := range []struct {
 		limit, wantMax int
 	}{{100, 100}, {5000, 5000}} {
-		u := OpenReports.Build(ReportInput{Namespace: "a", NamespaceUID: "u", Findings: fs, MaxResults: tc.limit})
+		u := OpenReports.Build(ReportInput{Namespace: "a", NamespaceUID: "u", Findings: ptrs(fs), MaxResults: tc.limit})
 		b, _ := json.Marshal(u.Object)
 		results, _ := u.Object["results"].([]any)
 		omitted, _ := strconv.Atoi(u.GetAnnotations()["guardrail.dev/results-omitted"])
@@ -41,4 +41,12 @@ func TestBuildCapsReports(t *testing.T) {
 			t.Errorf("limit %d: summary %v, want every finding counted", tc.limit, sum)
 		}
 	}
+}
+
+func ptrs(fs []Tracked) []*Tracked {
+	out := make([]*Tracked, len(fs))
+	for i := range fs {
+		out[i] = &fs[i]
+	}
+	return out
 }

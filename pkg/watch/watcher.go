@@ -131,6 +131,16 @@ type Watcher struct {
 	// reload asks the pass to re-read the reports before writing (a
 	// replica that just became leader does not know what the last one wrote).
 	reload atomic.Bool
+	// pending is the newest state not yet published (reports and Events);
+	// publish wakes the publisher. Publishing runs beside the passes: a
+	// burst of report writes (a first start writes every namespace's,
+	// 0.3 s each for a full report) must not hold back judging changes.
+	pendingMu sync.Mutex
+	pending   *State
+	publish   chan struct{}
+	// publishedUpTo is the start of the last published pass: findings
+	// first seen after it are new for Events (publisher goroutine only).
+	publishedUpTo time.Time
 }
 
 // New makes a watcher; Run starts it.
@@ -161,7 +171,7 @@ func New(opts Options) (*Watcher, error) {
 		return nil, err
 	}
 	w := &Watcher{opts: opts, client: client, dyn: dyn, managers: &managers{m: map[string]change{}},
-		trigger: make(chan struct{}, 1), objCache: engine.NewObjectCache(), memos: inventory.NewMemoCache(), firstSeen: map[string]time.Time{}, origin: map[string]Tracked{}}
+		trigger: make(chan struct{}, 1), publish: make(chan struct{}, 1), objCache: engine.NewObjectCache(), memos: inventory.NewMemoCache(), firstSeen: map[string]time.Time{}, origin: map[string]Tracked{}}
 	w.factory, w.sources, w.skipped, err = newSources(client, opts.IncludeSecrets, w.managers, w.poke)
 	if err != nil {
 		return nil, err
@@ -172,7 +182,7 @@ func New(opts Options) (*Watcher, error) {
 		}
 	}
 	w.events = &events{client: client, min: opts.EventSeverity, limiter: rate.NewLimiter(5, 20), posted: map[string]bool{}}
-	w.writer = &writer{dyn: dyn, format: opts.Format, logger: opts.Logger, written: map[string]string{}, metrics: opts.Metrics}
+	w.writer = &writer{dyn: dyn, format: opts.Format, logger: opts.Logger, written: map[string]string{}, built: map[string]uint64{}, metrics: opts.Metrics}
 	return w, nil
 }
 
@@ -211,6 +221,10 @@ func (w *Watcher) Run(ctx context.Context) error {
 		}
 	}
 	cancel()
+	w.publishedUpTo = w.opts.Now().Add(-time.Nanosecond)
+	published := make(chan struct{})
+	go func() { defer close(published); w.publisher(ctx) }()
+	defer func() { <-published }()
 	full := time.NewTicker(w.opts.FullPass)
 	defer full.Stop()
 	// While some kind cannot be read, look again every few seconds: a
@@ -422,16 +436,45 @@ func (w *Watcher) pass(ctx context.Context) {
 		w.opts.Metrics.observe(st, w.sources)
 	}
 	w.opts.Logger.Debug("pass", "objects", st.Objects, "findings", len(st.Findings), "took", st.Took, "lag", st.Lag, "partial", st.Partial)
-	if w.opts.Reports && (w.opts.Leader == nil || w.opts.Leader()) {
-		if w.reload.Swap(false) {
-			if err := w.restore(ctx); err != nil {
-				w.opts.Logger.Warn("could not re-read the reports", "err", err)
-			}
-		}
-		w.writer.write(ctx, w.reports(st))
+	w.pendingMu.Lock()
+	w.pending = st
+	w.pendingMu.Unlock()
+	select {
+	case w.publish <- struct{}{}:
+	default:
 	}
-	if w.opts.Events && (w.opts.Leader == nil || w.opts.Leader()) {
-		w.events.post(ctx, st.Findings, func(f Tracked) bool { return f.FirstSeen.Equal(start) })
+}
+
+// publisher writes the newest state's reports and Events, one state at a
+// time: states that arrive while it writes are folded into the newest.
+func (w *Watcher) publisher(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-w.publish:
+		}
+		w.pendingMu.Lock()
+		st := w.pending
+		w.pending = nil
+		w.pendingMu.Unlock()
+		if st == nil {
+			continue
+		}
+		leading := w.opts.Leader == nil || w.opts.Leader()
+		if w.opts.Reports && leading {
+			if w.reload.Swap(false) {
+				if err := w.restore(ctx); err != nil {
+					w.opts.Logger.Warn("could not re-read the reports", "err", err)
+				}
+			}
+			w.writer.write(ctx, w.reports(st))
+		}
+		if w.opts.Events && leading {
+			upTo := w.publishedUpTo
+			w.events.post(ctx, st.Findings, func(f Tracked) bool { return f.FirstSeen.After(upTo) })
+		}
+		w.publishedUpTo = st.At
 	}
 }
 
@@ -442,12 +485,12 @@ func (w *Watcher) reports(st *State) []ReportInput {
 	for ns, uid := range st.Namespaces {
 		by[ns] = &ReportInput{Namespace: ns, NamespaceUID: uid, MaxResults: w.opts.MaxResults, Passed: st.Passed[ns]}
 	}
-	for _, f := range st.Findings {
-		in := by[f.Object.Namespace]
+	for i := range st.Findings {
+		in := by[st.Findings[i].Object.Namespace]
 		if in == nil {
 			continue // a namespace being deleted
 		}
-		in.Findings = append(in.Findings, f)
+		in.Findings = append(in.Findings, &st.Findings[i])
 	}
 	out := make([]ReportInput, 0, len(by))
 	for _, in := range by {

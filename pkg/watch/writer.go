@@ -2,6 +2,8 @@ package watch
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"log/slog"
 	"strconv"
@@ -25,9 +27,15 @@ type writer struct {
 	// written maps "namespace" ("" for the cluster report) to the content
 	// key of what the API server holds.
 	written map[string]string
+	// built maps a namespace to the digest of the input whose report the
+	// server is known to hold: an unchanged input is not built again.
+	// Building and comparing every report on every pass was 80% of a
+	// pass on a cluster with 100,000 findings.
+	built map[string]uint64
 }
 
-// contentKey is what a report says, without metadata the server owns.
+// contentKey is a digest of what a report says, without metadata the
+// server owns (a digest: the reports' text would be a megabyte each).
 func contentKey(u *unstructured.Unstructured) string {
 	c := map[string]any{}
 	for _, k := range []string{"source", "scope", "configuration", "summary", "results"} {
@@ -42,17 +50,23 @@ func contentKey(u *unstructured.Unstructured) string {
 		owners = append(owners, o.Kind+"/"+o.Name+"/"+string(o.UID))
 	}
 	c["owners"] = owners
-	b, _ := json.Marshal(c)
-	return string(b)
+	h := sha256.New()
+	json.NewEncoder(h).Encode(c) // sorted map keys, as Marshal
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // write makes the API server hold the given reports.
 func (wr *writer) write(ctx context.Context, ins []ReportInput) {
 	nsGVR, clGVR := wr.format.Kinds()
 	for _, in := range ins {
+		digest := in.digest()
+		if d, ok := wr.built[in.Namespace]; ok && d == digest {
+			continue
+		}
 		desired := wr.format.Build(in)
 		key := contentKey(desired)
 		if wr.written[in.Namespace] == key {
+			wr.built[in.Namespace] = digest
 			continue
 		}
 		var ri dynamic.ResourceInterface = wr.dyn.Resource(clGVR)
@@ -75,6 +89,7 @@ func (wr *writer) write(ctx context.Context, ins []ReportInput) {
 			wr.logger.Info("report "+op, "namespace", in.Namespace, "results", len(in.Findings))
 		}
 		wr.written[in.Namespace] = key
+		wr.built[in.Namespace] = digest
 	}
 }
 
@@ -120,6 +135,7 @@ func (w *Watcher) restore(ctx context.Context) error {
 				continue
 			}
 			w.writer.written[u.GetNamespace()] = contentKey(u)
+			delete(w.writer.built, u.GetNamespace()) // compare the next build with what was read
 			results, _, _ := unstructured.NestedSlice(u.Object, "results")
 			for _, r := range results {
 				m, _ := r.(map[string]any)
