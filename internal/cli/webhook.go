@@ -3,11 +3,13 @@ package cli
 import (
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"os/signal"
 	"slices"
 	"strings"
 	"syscall"
+	"time"
 
 	memlimit "github.com/KimMachineGun/automemlimit/memlimit"
 
@@ -21,26 +23,27 @@ import (
 
 // webhookOptions are the flags of `guardrail webhook`.
 type webhookOptions struct {
-	scan        scanOptions
-	listen      string
-	defaultMode string
-	clusterMode string
-	exempt      []string
-	exemptSet   bool
-	modeAdmins  []string
-	nsModes     []string
-	caFile      string
-	serviceNS   string
-	serviceName string
-	url         string
-	caSecret    string
-	podName     string
-	manage      bool
-	apply       bool
-	allowAnnot  bool
-	standalone  bool
-	certFile    string
-	keyFile     string
+	scan          scanOptions
+	listen        string
+	shutdownDelay time.Duration
+	defaultMode   string
+	clusterMode   string
+	exempt        []string
+	exemptSet     bool
+	modeAdmins    []string
+	nsModes       []string
+	caFile        string
+	serviceNS     string
+	serviceName   string
+	url           string
+	caSecret      string
+	podName       string
+	manage        bool
+	apply         bool
+	allowAnnot    bool
+	standalone    bool
+	certFile      string
+	keyFile       string
 }
 
 func newWebhookCommand(streams IO) *cobra.Command {
@@ -88,6 +91,7 @@ Objects cannot except themselves with annotations unless
 	pf.Lookup("request-timeout").DefValue = "0"
 	f := cmd.Flags()
 	f.StringVar(&o.listen, "listen", ":8443", "address to serve HTTPS on")
+	f.DurationVar(&o.shutdownDelay, "shutdown-delay", 5*time.Second, "on SIGTERM, keep serving this long (readyz failing, connections closing) before draining, while the pod leaves its Service's endpoints")
 	f.StringVar(&o.caSecret, "ca-secret", "", "Secret in --service-namespace holding the CA the replicas share (default "+admission.DefaultCASecret+" in the cluster; with --url a CA of this process's own; none: always its own)")
 	f.StringVar(&o.podName, "pod-name", os.Getenv("POD_NAME"), "this replica's name in the CA Lease (default $POD_NAME, else the host name)")
 	f.BoolVar(&o.manage, "manage-config", true, "create or update the ValidatingWebhookConfiguration with the current CA bundle")
@@ -167,13 +171,13 @@ func (o *webhookOptions) serve(cmd *cobra.Command, streams IO) error {
 	// Set GOMEMLIMIT from the container's memory limit (cgroup), so the
 	// collector works harder before the kernel kills the pod; an explicit
 	// GOMEMLIMIT wins.
-	if lim, err := memlimit.Set(memlimit.WithRatio(0.9), memlimit.WithProvider(memlimit.FromCgroup)); err == nil && lim > 0 {
+	if lim, err := memlimit.Set(memlimit.WithRatio(0.9), memlimit.WithProvider(memlimit.FromCgroup)); err == nil && lim > 0 && lim < math.MaxInt64 {
 		log.Info("memory limit", "GOMEMLIMIT", lim)
 	}
 	log.Info("policy", "defaultMode", h.Policy.Default, "clusterMode", h.Policy.ClusterMode(), "patterns", len(h.Policy.Namespaces),
 		"exemptNamespaces", h.Exempt, "modeAdmins", first(strings.Join(h.ModeAdmins, ","), strings.Join(admission.DefaultModeAdmins, ",")),
 		"failOn", h.FailOn.String(), "rules", len(admission.AdmissionRules(rs)))
-	rt := &admission.Runtime{Handler: h, Rules: rs, Install: o.installOptions(h, nil, nil), Listen: o.listen, Log: log,
+	rt := &admission.Runtime{Handler: h, Rules: rs, Install: o.installOptions(h, nil, nil), Listen: o.listen, ShutdownDelay: o.shutdownDelay, Log: log,
 		Manage: o.manage, CertFile: o.certFile, KeyFile: o.keyFile, CAFile: o.caFile, CASecret: o.caSecret, Identity: first(o.podName, hostname())}
 	if rt.CASecret == "" && o.url == "" {
 		rt.CASecret = admission.DefaultCASecret

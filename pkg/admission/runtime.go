@@ -29,6 +29,9 @@ type Runtime struct {
 	Install InstallOptions
 	// Listen is the HTTPS address, ":8443".
 	Listen string
+	// ShutdownDelay is how long to keep serving after the context ends
+	// (Server.ShutdownDelay).
+	ShutdownDelay time.Duration
 	// Log receives the runtime's events.
 	Log *slog.Logger
 	// Client reaches the API server; nil serves standalone with a CA of
@@ -118,7 +121,7 @@ func (r *Runtime) Run(ctx context.Context) error {
 
 func (r *Runtime) serve(ctx context.Context, certs CertSource) error {
 	r.Log.Info("serving", "listen", r.Listen)
-	srv := &Server{Handler: r.Handler, Certs: certs, Log: r.Log}
+	srv := &Server{Handler: r.Handler, Certs: certs, Log: r.Log, ShutdownDelay: r.ShutdownDelay}
 	if err := srv.Serve(ctx, r.Listen); err != nil && ctx.Err() == nil {
 		return err
 	}

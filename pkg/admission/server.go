@@ -81,12 +81,23 @@ type Server struct {
 	Log    *slog.Logger
 	// Ready reports whether informer caches are synced; nil means ready.
 	Ready func() bool
+	// ShutdownDelay is how long the server keeps serving after its context
+	// ends, with /readyz failing and every response closing its
+	// connection, before it stops listening and drains. A deleted pod
+	// leaves its Service's endpoints while it gets SIGTERM, and the nodes
+	// learn it a moment later: a server that stopped listening at once
+	// would refuse the API server's new connections meanwhile, and with
+	// failurePolicy Fail those reviews are denials while a healthy
+	// replica is up (kube-apiserver's --shutdown-delay-duration, for the
+	// same reason).
+	ShutdownDelay time.Duration
 
 	inflight chan struct{}
 	memory   *semaphore.Weighted
 	metrics  *metrics
 	srv      *http.Server
 	started  atomic.Bool
+	stopping atomic.Bool
 }
 
 type metrics struct {
@@ -135,6 +146,10 @@ func (s *Server) HTTPHandler() http.Handler {
 	mux.HandleFunc(PathPrefix+"/", s.validate)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok") })
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if s.stopping.Load() {
+			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+			return
+		}
 		if s.Certs == nil || (s.Ready != nil && !s.Ready()) || s.Handler.Engine == nil {
 			http.Error(w, "not ready", http.StatusServiceUnavailable)
 			return
@@ -142,7 +157,12 @@ func (s *Server) HTTPHandler() http.Handler {
 		io.WriteString(w, "ok")
 	})
 	mux.Handle("/metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.stopping.Load() {
+			w.Header().Set("Connection", "close")
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
@@ -243,7 +263,8 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 }
 
 // Serve listens on addr with TLS 1.2+ (1.3 preferred by Go's defaults) and
-// serves until ctx is done, then drains in-flight requests.
+// serves until ctx is done and ShutdownDelay has passed, then drains
+// in-flight requests.
 func (s *Server) Serve(ctx context.Context, addr string) error {
 	h := s.HTTPHandler()
 	ln, err := net.Listen("tcp", addr)
@@ -260,6 +281,19 @@ func (s *Server) Serve(ctx context.Context, addr string) error {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
+		if s.ShutdownDelay > 0 {
+			// Each response now closes its connection (the handler sets
+			// Connection: close), so the API server reconnects through the
+			// Service, elsewhere. Not SetKeepAlivesEnabled(false): it
+			// closes idle connections at once, and a request the API
+			// server is sending on one fails (it does not retry a POST).
+			s.stopping.Store(true)
+			select {
+			case err := <-errc:
+				return err
+			case <-time.After(s.ShutdownDelay):
+			}
+		}
 		shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		return s.srv.Shutdown(shutdown)
