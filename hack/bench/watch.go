@@ -75,10 +75,12 @@ func benchWatch(bin string, settle, churn time.Duration) {
 		settledRSS, settledAnon = sample()
 		time.Sleep(time.Second)
 	}
-	fmt.Println("| objects | first full pass | peak RSS (anonymous) | settled RSS (anonymous) |")
-	fmt.Println("|---:|---:|---:|---:|")
-	fmt.Printf("| %d | %.1f s | %.0f MB (%.0f MB) | %.0f MB (%.0f MB) |\n\n", pods+10000+1000+2*namespaces, firstPass.Seconds(),
-		mb(peakRSS), mb(peakAnon), mb(settledRSS), mb(settledAnon))
+	heap, _ := scrape("http://"+addr+"/metrics", "go_memstats_heap_alloc_bytes")
+	findings, _ := scrape("http://"+addr+"/metrics", "guardrail_findings")
+	fmt.Println("| objects | findings | first full pass | peak RSS (anonymous) | settled RSS (anonymous) | Go heap (allocated) |")
+	fmt.Println("|---:|---:|---:|---:|---:|---:|")
+	fmt.Printf("| %d | %.0f | %.1f s | %.0f MB (%.0f MB) | %.0f MB (%.0f MB) | %.0f MB |\n\n", pods+10000+1000+2*namespaces, findings, firstPass.Seconds(),
+		mb(peakRSS), mb(peakAnon), mb(settledRSS), mb(settledAnon), heap/(1<<20))
 	if churn <= 0 {
 		return
 	}
@@ -141,6 +143,30 @@ func procKiB(status, field string) int64 {
 		}
 	}
 	return 0
+}
+
+// scrape sums the samples of one metric (all label sets) in Prometheus'
+// text format.
+func scrape(url, name string) (float64, error) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	var sum float64
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, name+" ") && !strings.HasPrefix(line, name+"{") {
+			continue
+		}
+		v, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
+		if err == nil {
+			sum += v
+		}
+	}
+	return sum, sc.Err()
 }
 
 // histogramQuantile returns the upper bound of the bucket holding quantile

@@ -76,8 +76,13 @@ func (e *Engine) fold(ps []pending) {
 		}
 	}
 	type ruleCover struct{ rule, cover string }
+	var rank []int // per object, looked up once rather than in each comparison
 	for _, idx := range byObj {
-		sort.SliceStable(idx, func(a, b int) bool { return e.foldRank[ps[idx[a]].f.RuleID] < e.foldRank[ps[idx[b]].f.RuleID] })
+		rank = rank[:0]
+		for _, i := range idx {
+			rank = append(rank, e.foldRank[ps[i].f.RuleID])
+		}
+		sort.Stable(byRank{idx, rank})
 		// Index the object's findings by rule and container or volume, so
 		// that a pod with thousands of containers folds in linear time.
 		pos := make(map[int]int, len(idx))
@@ -156,4 +161,14 @@ func addRelated(list *[]string, id string) {
 		*list = append(*list, id)
 		sort.Strings(*list)
 	}
+}
+
+// byRank sorts an object's finding indexes by their rules' fold rank.
+type byRank struct{ idx, rank []int }
+
+func (b byRank) Len() int           { return len(b.idx) }
+func (b byRank) Less(i, j int) bool { return b.rank[i] < b.rank[j] }
+func (b byRank) Swap(i, j int) {
+	b.idx[i], b.idx[j] = b.idx[j], b.idx[i]
+	b.rank[i], b.rank[j] = b.rank[j], b.rank[i]
 }

@@ -114,7 +114,7 @@ func summarize(res *Result, t tally) Summary {
 //     medium at 90, so a report with a critical never looks healthy
 //     however many clean objects surround it;
 //   - 100 only when nothing but info remains.
-func ScoreOf(objects int, worst map[string]api.Severity) int {
+func ScoreOf[K comparable](objects int, worst map[K]api.Severity) int {
 	if objects == 0 {
 		return 100
 	}

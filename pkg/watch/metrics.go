@@ -98,20 +98,33 @@ func (m *Metrics) write(result string) {
 func (m *Metrics) observe(st *State, sources []*source) {
 	m.findings.Reset()
 	m.score.Reset()
-	worst := map[string]map[string]api.Severity{}
-	for _, f := range st.Findings {
+	// Counted first, then set once per label set: a label lookup per
+	// finding was a tenth of a pass at 100,000 findings.
+	type series struct {
+		sev  api.Severity
+		rule string
+		ns   string
+	}
+	type object struct{ kind, ns, name string }
+	counts := map[series]int{}
+	worst := map[string]map[object]api.Severity{}
+	for i := range st.Findings {
+		f := &st.Findings[i]
 		if f.Suppressed != nil || f.Platform {
 			continue
 		}
-		m.findings.WithLabelValues(f.Severity.String(), f.RuleID, f.Object.Namespace).Inc()
 		ns := f.Object.Namespace
+		counts[series{f.Severity, f.RuleID, ns}]++
 		if worst[ns] == nil {
-			worst[ns] = map[string]api.Severity{}
+			worst[ns] = map[object]api.Severity{}
 		}
-		k := f.Object.String()
+		k := object{f.Object.Kind, ns, f.Object.Name}
 		if w, ok := worst[ns][k]; !ok || f.Severity > w {
 			worst[ns][k] = f.Severity
 		}
+	}
+	for k, n := range counts {
+		m.findings.WithLabelValues(k.sev.String(), k.rule, k.ns).Set(float64(n))
 	}
 	for ns := range st.Namespaces {
 		m.score.WithLabelValues(ns).Set(float64(engine.ScoreOf(st.Passed[ns]+len(worst[ns]), worst[ns])))

@@ -97,6 +97,14 @@ type State struct {
 	CrossCached, CrossRun int64
 }
 
+// sighting is what the watcher remembers of one finding.
+type sighting struct {
+	first      time.Time
+	generation int64
+	manager    string
+	seen       uint64
+}
+
 // Watcher keeps judging the live cluster.
 type Watcher struct {
 	opts     Options
@@ -109,10 +117,14 @@ type Watcher struct {
 	trigger  chan struct{}
 	version  *api.ObjectRef
 
-	mu        sync.Mutex
-	state     *State
-	firstSeen map[string]time.Time // fingerprint -> first seen (restored from reports)
-	origin    map[string]Tracked   // fingerprint -> generation and manager at first sight
+	mu    sync.Mutex
+	state *State
+	// sightings maps a finding's fingerprint to when and by which change
+	// it first appeared (restored from the reports), and the last pass
+	// that saw it. One map, one lookup per finding and pass: four map
+	// operations per finding were a fifth of a pass at 100,000 findings.
+	sightings map[string]*sighting
+	tracked   uint64 // passes that tracked findings (the seen mark)
 	passes    int
 	objCache  *engine.ObjectCache
 	cross     *engine.CrossCache
@@ -171,7 +183,7 @@ func New(opts Options) (*Watcher, error) {
 		return nil, err
 	}
 	w := &Watcher{opts: opts, client: client, dyn: dyn, managers: &managers{m: map[string]change{}},
-		trigger: make(chan struct{}, 1), publish: make(chan struct{}, 1), objCache: engine.NewObjectCache(), memos: inventory.NewMemoCache(), firstSeen: map[string]time.Time{}, origin: map[string]Tracked{}}
+		trigger: make(chan struct{}, 1), publish: make(chan struct{}, 1), objCache: engine.NewObjectCache(), memos: inventory.NewMemoCache(), sightings: map[string]*sighting{}}
 	w.factory, w.sources, w.skipped, err = newSources(client, opts.IncludeSecrets, w.managers, w.poke)
 	if err != nil {
 		return nil, err
@@ -393,24 +405,20 @@ func (w *Watcher) pass(ctx context.Context) {
 		index[o.GVK.Kind+"/"+o.Namespace()+"/"+o.Name()] = o
 	}
 	w.mu.Lock()
-	seen := map[string]bool{}
+	w.tracked++
+	mark := w.tracked
 	track := func(f api.Finding) Tracked {
-		seen[f.Fingerprint] = true
-		t := Tracked{Finding: f}
-		first, ok := w.firstSeen[f.Fingerprint]
-		if !ok {
-			first = start
-			w.firstSeen[f.Fingerprint] = first
-			origin := Tracked{}
+		sg := w.sightings[f.Fingerprint]
+		if sg == nil {
+			sg = &sighting{first: start}
 			if o := index[f.Object.Kind+"/"+f.Object.Namespace+"/"+f.Object.Name]; o != nil {
-				origin.Generation = o.Meta.GetGeneration()
-				origin.Manager = w.managers.get(string(o.Meta.GetUID())).manager
+				sg.generation = o.Meta.GetGeneration()
+				sg.manager = w.managers.get(string(o.Meta.GetUID())).manager
 			}
-			w.origin[f.Fingerprint] = origin
+			w.sightings[f.Fingerprint] = sg
 		}
-		t.FirstSeen = first
-		t.Generation, t.Manager = w.origin[f.Fingerprint].Generation, w.origin[f.Fingerprint].Manager
-		return t
+		sg.seen = mark
+		return Tracked{Finding: f, FirstSeen: sg.first, Generation: sg.generation, Manager: sg.manager}
 	}
 	st.Findings = make([]Tracked, 0, len(res.Findings)+len(res.Suppressed)) // tens of thousands of large structs: no regrowth
 	for _, f := range res.Findings {
@@ -419,10 +427,9 @@ func (w *Watcher) pass(ctx context.Context) {
 	for _, f := range res.Suppressed {
 		st.Findings = append(st.Findings, track(f))
 	}
-	for fp := range w.firstSeen {
-		if !seen[fp] {
-			delete(w.firstSeen, fp) // gone: if it comes back, it is new again
-			delete(w.origin, fp)
+	for fp, sg := range w.sightings {
+		if sg.seen != mark {
+			delete(w.sightings, fp) // gone: if it comes back, it is new again
 		}
 	}
 	st.Took = w.opts.Now().Sub(start)

@@ -146,13 +146,12 @@ func (w *Watcher) restore(ctx context.Context) error {
 				if fp == "" || err != nil {
 					continue
 				}
-				w.firstSeen[fp] = at
-				o := Tracked{}
+				sg := &sighting{first: at}
 				if g, ok := props["generation"].(string); ok {
-					o.Generation, _ = strconv.ParseInt(g, 10, 64)
+					sg.generation, _ = strconv.ParseInt(g, 10, 64)
 				}
-				o.Manager, _ = props["fieldManager"].(string)
-				w.origin[fp] = o
+				sg.manager, _ = props["fieldManager"].(string)
+				w.sightings[fp] = sg
 			}
 		}
 	}
