@@ -111,3 +111,19 @@ func normalizeNumbers(v any) any {
 	}
 	return v
 }
+
+// KubeletConfigs reads the effective kubelet configuration of each named
+// node (see Load): the objects the kubelet rules read, a warning per node
+// whose kubelet could not be reached, and a note when nodes/proxy is not
+// granted. For callers that keep their own inventory, as the watcher.
+func KubeletConfigs(ctx context.Context, cfg *rest.Config, nodes []string) (objs []*inventory.Object, problems []*api.Problem, skipped []string) {
+	res := &Result{}
+	objs = kubeletConfigs(ctx, cfg, nodes, res)
+	return objs, res.Problems, res.Skipped
+}
+
+// KubeletObject is node's configz answer ({"kubeletconfig": {...}}) as the
+// object the kubelet rules read.
+func KubeletObject(node string, configz []byte) (*inventory.Object, error) {
+	return kubeletObject(node, configz)
+}

@@ -66,13 +66,17 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock (tests); default time.Now.
 	Now func() time.Time
+	// kubeletFetch replaces reading configz through the node proxy
+	// (tests: the API server refuses to proxy to a loopback kubelet).
+	kubeletFetch kubeletFetch
 }
 
 // State is the outcome of one pass.
 type State struct {
 	// Findings are the active and suppressed findings, with drift.
 	Findings []Tracked
-	// Problems say which kinds could not be read: a partial state.
+	// Problems say which kinds could not be read (a partial state) and
+	// which nodes' kubelet configuration could not be (a warning).
 	Problems []string
 	// Partial is true when a kind could not be read.
 	Partial bool
@@ -137,6 +141,9 @@ type Watcher struct {
 	memos    *inventory.MemoCache
 	writer   *writer
 	events   *events
+	// kubelets reads the nodes' kubelet configurations (nil when no
+	// rule reads Nodes).
+	kubelets *kubelets
 	// firstChange is when the oldest change not yet judged arrived.
 	changeMu    sync.Mutex
 	firstChange time.Time
@@ -191,6 +198,14 @@ func New(opts Options) (*Watcher, error) {
 	if opts.BaselineConfigMap != "" {
 		if w.baseline, err = newBaselineSource(opts.BaselineConfigMap); err != nil {
 			return nil, err
+		}
+	}
+	for _, src := range w.sources {
+		if src.res.GVR.Group == "" && src.res.GVR.Resource == "nodes" {
+			w.kubelets = newKubelets(cfg, w.poke, opts.Logger)
+			if opts.kubeletFetch != nil {
+				w.kubelets.fetch = opts.kubeletFetch
+			}
 		}
 	}
 	w.events = &events{client: client, min: opts.EventSeverity, limiter: rate.NewLimiter(5, 20), posted: map[string]bool{}}
@@ -375,6 +390,19 @@ func (w *Watcher) pass(ctx context.Context) {
 	}
 	w.converted = converted
 	objs, _ := cluster.Fold(lists)
+	if w.kubelets != nil {
+		var nodes []string
+		for _, o := range objs {
+			if o.GVK.Kind == "Node" && o.GVK.Group == "" {
+				nodes = append(nodes, o.Name())
+			}
+		}
+		// Warnings, as in scan --live: the kubelet checks skip the node;
+		// the state is not partial.
+		kobjs, problems := w.kubelets.current(ctx, nodes, w.fullNext.Load())
+		objs = append(objs, kobjs...)
+		st.Problems = append(st.Problems, problems...)
+	}
 	if v := w.serverVersion(); v != nil {
 		objs = append(objs, v)
 	}
