@@ -14,7 +14,8 @@ type chunk struct {
 func split(data []byte) []chunk {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	data = normalizeBreaks(data)
-	var out []chunk
+	// Sized once: regrowing a million chunks allocated five times their size.
+	out := make([]chunk, 0, bytes.Count(data, []byte("\n---"))+1)
 	start, startLine, line := 0, 1, 1
 	flush := func(end int) {
 		if end > start && !blank(data[start:end]) {

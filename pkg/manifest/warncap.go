@@ -54,15 +54,18 @@ func (h *latest) Pop() any {
 // never sit in memory at once: the cap is applied while loading, not
 // after. Which warnings are kept does not depend on the decoders' timing.
 type warningCap struct {
-	kept    map[string]*latest
-	dropped map[string]int
+	kept    map[warningKey]*latest
+	dropped map[warningKey]int
 }
 
 func newWarningCap() *warningCap {
-	return &warningCap{kept: map[string]*latest{}, dropped: map[string]int{}}
+	return &warningCap{kept: map[warningKey]*latest{}, dropped: map[warningKey]int{}}
 }
 
 // add takes a result's warnings; it returns its errors, which are all kept.
+// warningKey is what makes two warnings alike.
+type warningKey struct{ message, hint string }
+
 func (c *warningCap) add(file, doc int, ps []*api.Problem) []placed {
 	var errs []placed
 	for i, p := range ps {
@@ -71,7 +74,7 @@ func (c *warningCap) add(file, doc int, ps []*api.Problem) []placed {
 			errs = append(errs, placed{at, p})
 			continue
 		}
-		k := p.Message + "\x00" + p.Hint
+		k := warningKey{p.Message, p.Hint} // not a concatenation: a million warnings made 118 MB of keys
 		h := c.kept[k]
 		if h == nil {
 			h = &latest{}
