@@ -67,7 +67,7 @@ func (s *Summary) AtOrAbove(sev api.Severity) int {
 
 func summarize(res *Result, t tally) Summary {
 	var s Summary
-	worst := map[string]api.Severity{}
+	worst := map[worstKey]api.Severity{}
 	for _, f := range res.Findings {
 		if f.Platform {
 			s.Platform++
@@ -85,7 +85,7 @@ func summarize(res *Result, t tally) Summary {
 		default:
 			s.Info++
 		}
-		k := f.Object.String() + "\x00" + f.Location.File
+		k := worstKey{f.Object.Kind, f.Object.Namespace, f.Object.Name, f.Location.File} // no concatenation per finding
 		if w, ok := worst[k]; !ok || f.Severity > w {
 			worst[k] = f.Severity
 		}
@@ -160,3 +160,6 @@ func (s *Summary) ScoreText() string {
 	}
 	return strconv.Itoa(*s.Score) + "/100"
 }
+
+// worstKey is one object of one input file, for its worst severity.
+type worstKey struct{ kind, namespace, name, file string }
