@@ -182,7 +182,9 @@ func (o *scanOptions) run(cmd *cobra.Command, paths []string, streams IO) error 
 		live.Progress = progress.update
 		src = live
 	} else {
-		src = o.input.manifests(streams, paths, o.live.namespace, false, r.exclude...)
+		// -n as kubectl apply -n reads it: objects that name no namespace
+		// are in it, and the report is about it.
+		src = o.input.manifests(streams, paths, o.live.namespace, o.live.namespace != "", r.exclude...)
 		defer tuneMemory(paths, streams.Getenv)()
 	}
 	printer, out, closeOut, err := o.printer(streams)
@@ -194,7 +196,7 @@ func (o *scanOptions) run(cmd *cobra.Command, paths []string, streams IO) error 
 	if err != nil {
 		return err
 	}
-	if o.live.enabled && o.live.namespace != "" {
+	if o.live.namespace != "" {
 		opts = append(opts, engine.WithNamespaceScope(o.live.namespace))
 	}
 	// Objects are evaluated as they are decoded (or their page arrives)
@@ -210,7 +212,7 @@ func (o *scanOptions) run(cmd *cobra.Command, paths []string, streams IO) error 
 	res := stream.Finish(inv)
 	res.Problems, res.Skipped = loaded.Problems, loaded.Skipped
 	if n := res.Summary.OutOfScope; n > 0 {
-		res.Skipped = append(res.Skipped, fmt.Sprintf("%d findings on cluster-scoped objects that do not grant or expose into namespace %s (nodes, CRDs, roles bound elsewhere...) are left out by -n; scan without -n to see them", n, o.live.namespace))
+		res.Skipped = append(res.Skipped, fmt.Sprintf("%d findings on objects of other namespaces and on cluster-scoped objects that do not grant or expose into namespace %s (nodes, CRDs, roles bound elsewhere...) are left out by -n; scan without -n to see them", n, o.live.namespace))
 	}
 	res.RecountProblems()
 	res.Summary.Partial = loaded.Partial

@@ -41,7 +41,7 @@ func (c *clusterOptions) addFlags(f *pflag.FlagSet) {
 	f.BoolVar(&c.enabled, "cluster", false, "deprecated: use --live")
 	_ = f.MarkHidden("cluster") // the warning is the root's (see deprecatedFlags), on stderr
 	c.addKubeFlags(f)
-	f.StringVarP(&c.namespace, "namespace", "n", "", "this namespace only: of the cluster-scoped objects, only those that grant or expose into it are reported (ClusterRoleBindings, ClusterRoles bound there, webhooks selecting it, PersistentVolumes it may claim)")
+	f.StringVarP(&c.namespace, "namespace", "n", "", "this namespace only (in manifests, objects that name none are in it): of the cluster-scoped objects, only those that grant or expose into it are reported (ClusterRoleBindings, ClusterRoles bound there, webhooks selecting it, PersistentVolumes it may claim)")
 	f.BoolVarP(&c.allNamespaces, "all-namespaces", "A", false, "scan every namespace (the default)")
 	f.BoolVar(&c.includeSecrets, "include-secrets", false, "read Secret values (certificate and annotation checks on Secrets need them)")
 	f.Int64Var(&c.pageSize, "page-size", 500, "objects per list request")

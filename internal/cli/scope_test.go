@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -94,5 +96,56 @@ func TestNamespaceCompletionFromTheCluster(t *testing.T) {
 	}
 	if _, out, _ := run(t, "", "__complete", "rbac", "can", "-o", ""); !strings.Contains(out, "mermaid") {
 		t.Errorf("rbac -o: %q", out)
+	}
+}
+
+// TestManifestScanNamespaceScope: -n on manifests reads as kubectl apply
+// -n does. An object that names no namespace is in it, an object of
+// another namespace is left out, and what is left out is counted and said.
+func TestManifestScanNamespaceScope(t *testing.T) {
+	dir := t.TempDir()
+	pod := func(name, ns string) string {
+		meta := "name: " + name
+		if ns != "" {
+			meta += ", namespace: " + ns
+		}
+		return "apiVersion: v1\nkind: Pod\nmetadata: {" + meta + "}\nspec: {containers: [{name: c, image: nginx}]}\n"
+	}
+	file := filepath.Join(dir, "pods.yaml")
+	if err := os.WriteFile(file, []byte(pod("in-x", "x")+"---\n"+pod("in-y", "y")+"---\n"+pod("unnamed", "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	scan := func(args ...string) (map[string]bool, int, string) {
+		t.Helper()
+		code, out, stderr := run(t, "", append([]string{"scan", file, "-o", "json", "--fail-on", "none"}, args...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+		var doc struct {
+			Summary  struct{ OutOfScope int }
+			Findings []struct {
+				Object struct{ Namespace, Name string }
+			}
+			Skipped []string
+		}
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]bool{}
+		for _, f := range doc.Findings {
+			got[f.Object.Namespace+"/"+f.Object.Name] = true
+		}
+		return got, doc.Summary.OutOfScope, strings.Join(doc.Skipped, "\n")
+	}
+	all, _, _ := scan()
+	if !all["x/in-x"] || !all["y/in-y"] || !all["/unnamed"] {
+		t.Fatalf("without -n: %v", all)
+	}
+	got, out, skipped := scan("-n", "x")
+	if !got["x/in-x"] || !got["x/unnamed"] || got["y/in-y"] {
+		t.Errorf("-n x: %v", got)
+	}
+	if out == 0 || !strings.Contains(skipped, "left out by -n") {
+		t.Errorf("-n x left out %d findings, skipped %q: want them counted and said", out, skipped)
 	}
 }
