@@ -44,6 +44,7 @@ func (in ReportInput) digest() uint64 {
 		num(t.FirstSeen.Unix())
 		num(t.Generation)
 		str(t.Manager)
+		num(t.ChangedAt.Unix())
 		if s := t.Suppressed; s != nil {
 			str("suppressed")
 			str(s.Source)

@@ -66,6 +66,10 @@ type Tracked struct {
 	// manager of its latest change when the finding first appeared.
 	Generation int64
 	Manager    string
+	// ChangedAt is when that change was made (its managedFields time, to
+	// the second): the change that introduced the finding, where
+	// FirstSeen is when the watcher saw it.
+	ChangedAt time.Time
 }
 
 // ReportInput is what one report says: the findings of one namespace
@@ -201,6 +205,9 @@ func result(t *Tracked) map[string]any {
 	}
 	if t.Manager != "" {
 		props["fieldManager"] = t.Manager
+	}
+	if !t.ChangedAt.IsZero() {
+		props["changedAt"] = t.ChangedAt.UTC().Format(time.RFC3339)
 	}
 	res := orv1.Result("fail")
 	if t.Suppressed != nil {

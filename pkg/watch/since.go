@@ -21,6 +21,7 @@ type Appeared struct {
 	Field     string       `json:"field,omitempty"`
 	Message   string       `json:"message"`
 	Manager   string       `json:"fieldManager,omitempty"`
+	ChangedAt *time.Time   `json:"changedAt,omitempty"`
 	Result    string       `json:"result"`
 }
 
@@ -53,6 +54,11 @@ func Since(ctx context.Context, dyn dynamic.Interface, format Format, t time.Tim
 				a.Message, _ = m["message"].(string)
 				a.Field, _ = props["field"].(string)
 				a.Manager, _ = props["fieldManager"].(string)
+				if c, ok := props["changedAt"].(string); ok {
+					if at, err := time.Parse(time.RFC3339, c); err == nil {
+						a.ChangedAt = &at
+					}
+				}
 				if res, _ := m["resources"].([]any); len(res) > 0 {
 					ref, _ := res[0].(map[string]any)
 					kind, _ := ref["kind"].(string)

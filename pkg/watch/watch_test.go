@@ -221,7 +221,7 @@ func TestWatchLifecycle(t *testing.T) {
 	}
 	props := priv["properties"].(map[string]any)
 	res := priv["resources"].([]any)[0].(map[string]any)
-	if priv["severity"] != "critical" || priv["category"] != "pod-security" || props["fieldManager"] != "kubectl-client-side-apply" ||
+	if priv["severity"] != "critical" || priv["category"] != "pod-security" || props["fieldManager"] != "kubectl-client-side-apply" || props["changedAt"] == nil ||
 		props["firstSeen"] == nil || props["field"] != "spec.containers[0].securityContext.privileged" || props["container"] != "c" || res["uid"] == nil {
 		t.Errorf("result lacks drift or identity: %v", priv)
 	}

@@ -106,6 +106,7 @@ type sighting struct {
 	first      time.Time
 	generation int64
 	manager    string
+	changed    time.Time
 	seen       uint64
 }
 
@@ -441,12 +442,13 @@ func (w *Watcher) pass(ctx context.Context) {
 			sg = &sighting{first: start}
 			if o := index[f.Object.Kind+"/"+f.Object.Namespace+"/"+f.Object.Name]; o != nil {
 				sg.generation = o.Meta.GetGeneration()
-				sg.manager = w.managers.get(string(o.Meta.GetUID())).manager
+				c := w.managers.get(string(o.Meta.GetUID()))
+				sg.manager, sg.changed = c.manager, c.at
 			}
 			w.sightings[f.Fingerprint] = sg
 		}
 		sg.seen = mark
-		return Tracked{Finding: f, FirstSeen: sg.first, Generation: sg.generation, Manager: sg.manager}
+		return Tracked{Finding: f, FirstSeen: sg.first, Generation: sg.generation, Manager: sg.manager, ChangedAt: sg.changed}
 	}
 	st.Findings = make([]Tracked, 0, len(res.Findings)+len(res.Suppressed)) // tens of thousands of large structs: no regrowth
 	for _, f := range res.Findings {

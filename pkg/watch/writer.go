@@ -151,6 +151,9 @@ func (w *Watcher) restore(ctx context.Context) error {
 					sg.generation, _ = strconv.ParseInt(g, 10, 64)
 				}
 				sg.manager, _ = props["fieldManager"].(string)
+				if c, ok := props["changedAt"].(string); ok {
+					sg.changed, _ = time.Parse(time.RFC3339, c)
+				}
 				w.sightings[fp] = sg
 			}
 		}
