@@ -22,15 +22,9 @@ import (
 // benchCluster loads a cluster of the size the live-scan target names into
 // the test control plane and times `guardrail scan --live` on it.
 func benchCluster(bin string, runs int, pods, namespaces, bindings, policies, services int) {
-	dir, err := os.MkdirTemp("", "guardrail-bench-cluster")
-	check(err)
-	defer os.RemoveAll(dir)
 	ctx := context.Background()
-	tc, err := testcluster.Start(ctx, dir)
-	check(err)
-	defer tc.Stop()
-	client, err := tc.Client()
-	check(err)
+	tc, client, stop := startCluster(ctx)
+	defer stop()
 	start := time.Now()
 	check(load(ctx, client, pods, namespaces, bindings, policies, services))
 	fmt.Printf("loaded %d pods in %d namespaces, %d role bindings, %d network policies, %d services in %.1f s\n\n",
@@ -54,6 +48,18 @@ func benchCluster(bin string, runs int, pods, namespaces, bindings, policies, se
 	sort.Slice(walls, func(i, j int) bool { return walls[i] < walls[j] })
 	total := pods + namespaces*2 + bindings + policies + services
 	fmt.Printf("| %d | %.2f s | %.0f MB |\n", total, walls[len(walls)/2].Seconds(), float64(rss)/1024)
+}
+
+// startCluster starts the test control plane in a temporary directory;
+// stop stops it and removes the directory.
+func startCluster(ctx context.Context) (tc *testcluster.Cluster, client *kubernetes.Clientset, stop func()) {
+	dir, err := os.MkdirTemp("", "guardrail-bench-cluster")
+	check(err)
+	tc, err = testcluster.Start(ctx, dir)
+	check(err)
+	client, err = tc.Client()
+	check(err)
+	return tc, client, func() { tc.Stop(); os.RemoveAll(dir) }
 }
 
 // load creates the objects with bounded concurrency.

@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/guardrail-k8s/guardrail/internal/testcluster"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
@@ -29,17 +28,11 @@ import (
 // memory at its start and end and the p99 of the watcher's own
 // change-to-evaluation histogram.
 func benchWatch(bin string, settle, churn time.Duration) {
-	dir, err := os.MkdirTemp("", "guardrail-bench-watch")
-	check(err)
-	defer os.RemoveAll(dir)
 	ctx := context.Background()
-	tc, err := testcluster.Start(ctx, dir)
-	check(err)
-	defer tc.Stop()
+	tc, client, stop := startCluster(ctx)
+	defer stop()
 	crds, _ := filepath.Glob("deploy/crds/*.yaml")
 	check(tc.CreateCRDs(ctx, crds...))
-	client, err := tc.Client()
-	check(err)
 	start := time.Now()
 	const pods, namespaces = 10000, 100
 	check(load(ctx, client, pods, namespaces, 10000, 1000, 0))
@@ -85,12 +78,12 @@ func benchWatch(bin string, settle, churn time.Duration) {
 		return
 	}
 	beforeRSS, beforeAnon := sample()
-	stop := time.Now().Add(churn)
+	end := time.Now().Add(churn)
 	tick := time.NewTicker(time.Second / 50)
 	defer tick.Stop()
 	changes := 0
 	var errs int
-	for time.Now().Before(stop) {
+	for time.Now().Before(end) {
 		<-tick.C
 		i := changes % pods
 		patch := fmt.Sprintf(`{"metadata":{"labels":{"rev":"r%d"}}}`, changes)

@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	memlimit "github.com/KimMachineGun/automemlimit/memlimit"
 	"log/slog"
-	"math"
 	"net"
 	"net/http"
 	"os"
@@ -129,13 +127,9 @@ func (o *watchOptions) run(ctx context.Context, streams IO) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	logger := slog.New(slog.NewTextHandler(streams.Err, nil))
-	// As the webhook: GOMEMLIMIT from the container's memory limit, so the
-	// collector works harder before the kernel kills the pod (the heap of
-	// a pass is garbage by the next; without a limit the heap grows to
-	// twice what is live). An explicit GOMEMLIMIT wins.
-	if lim, err := memlimit.Set(memlimit.WithRatio(0.9), memlimit.WithProvider(memlimit.FromCgroup)); err == nil && lim > 0 && lim < math.MaxInt64 {
-		logger.Info("memory limit", "GOMEMLIMIT", lim)
-	}
+	// The heap of a pass is garbage by the next: without a limit it grows
+	// to twice what is live.
+	limitMemoryToContainer(logger)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := watch.NewMetrics(reg)

@@ -3,15 +3,12 @@ package cli
 import (
 	"fmt"
 	"log/slog"
-	"math"
 	"os"
 	"os/signal"
 	"slices"
 	"strings"
 	"syscall"
 	"time"
-
-	memlimit "github.com/KimMachineGun/automemlimit/memlimit"
 
 	"github.com/guardrail-k8s/guardrail/pkg/admission"
 	"github.com/guardrail-k8s/guardrail/pkg/engine"
@@ -168,12 +165,7 @@ func (o *webhookOptions) serve(cmd *cobra.Command, streams IO) error {
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewJSONHandler(streams.Err, nil))
-	// Set GOMEMLIMIT from the container's memory limit (cgroup), so the
-	// collector works harder before the kernel kills the pod; an explicit
-	// GOMEMLIMIT wins.
-	if lim, err := memlimit.Set(memlimit.WithRatio(0.9), memlimit.WithProvider(memlimit.FromCgroup)); err == nil && lim > 0 && lim < math.MaxInt64 {
-		log.Info("memory limit", "GOMEMLIMIT", lim)
-	}
+	limitMemoryToContainer(log)
 	log.Info("policy", "defaultMode", h.Policy.Default, "clusterMode", h.Policy.ClusterMode(), "patterns", len(h.Policy.Namespaces),
 		"exemptNamespaces", h.Exempt, "modeAdmins", first(strings.Join(h.ModeAdmins, ","), strings.Join(admission.DefaultModeAdmins, ",")),
 		"failOn", h.FailOn.String(), "rules", len(admission.AdmissionRules(rs)))

@@ -120,6 +120,7 @@ func (w *Watcher) restore(ctx context.Context) error {
 	sel := labels.SelectorFromSet(Labels).String()
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	clear(w.writer.built) // the next writes compare their builds with what is read now
 	for _, gvr := range []struct {
 		ri dynamic.NamespaceableResourceInterface
 	}{{w.dyn.Resource(nsGVR)}, {w.dyn.Resource(clGVR)}} {
@@ -135,7 +136,6 @@ func (w *Watcher) restore(ctx context.Context) error {
 				continue
 			}
 			w.writer.written[u.GetNamespace()] = contentKey(u)
-			delete(w.writer.built, u.GetNamespace()) // compare the next build with what was read
 			results, _, _ := unstructured.NestedSlice(u.Object, "results")
 			for _, r := range results {
 				m, _ := r.(map[string]any)
