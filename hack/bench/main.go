@@ -37,6 +37,7 @@ func main() {
 	watch := flag.Bool("watch", false, "benchmark `guardrail watch` as its own process on the test control plane instead")
 	settle := flag.Duration("settle", time.Minute, "with -watch: how long to sample memory after the first full pass")
 	churn := flag.Duration("churn", time.Minute, "with -watch: how long to relabel 50 pods per second after settling (0 for none)")
+	heapProfile := flag.String("heap-profile", "", "with -watch: write the watcher's heap profile (after a collection) to FILE once settled")
 	flag.Parse()
 
 	dir := *keep
@@ -54,7 +55,7 @@ func main() {
 	}
 	fmt.Printf("machine: %s, %d cores, %s\n\n", cpuModel(), runtime.NumCPU(), runtime.Version())
 	if *watch {
-		benchWatch(*bin, *settle, *churn)
+		benchWatch(*bin, *settle, *churn, *heapProfile)
 		return
 	}
 	if *live {

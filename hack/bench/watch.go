@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"net"
 	"net/http"
@@ -27,7 +28,7 @@ import (
 // sampled from /proc), and, over churn of 50 pod relabels per second, the
 // memory at its start and end and the p99 of the watcher's own
 // change-to-evaluation histogram.
-func benchWatch(bin string, settle, churn time.Duration) {
+func benchWatch(bin string, settle, churn time.Duration, heapProfile string) {
 	ctx := context.Background()
 	tc, client, stop := startCluster(ctx)
 	defer stop()
@@ -42,7 +43,11 @@ func benchWatch(bin string, settle, churn time.Duration) {
 	check(err)
 	addr := ln.Addr().String()
 	ln.Close()
-	cmd := exec.Command(bin, "watch", "--kubeconfig", tc.Kubeconfig, "--metrics-addr", addr, "--events=false")
+	args := []string{"watch", "--kubeconfig", tc.Kubeconfig, "--metrics-addr", addr, "--events=false"}
+	if heapProfile != "" {
+		args = append(args, "--profiling")
+	}
+	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	start = time.Now()
 	check(cmd.Start())
@@ -69,6 +74,10 @@ func benchWatch(bin string, settle, churn time.Duration) {
 		time.Sleep(time.Second)
 	}
 	heap, _ := scrape("http://"+addr+"/metrics", "go_memstats_heap_alloc_bytes")
+	if heapProfile != "" {
+		check(fetch("http://"+addr+"/debug/pprof/heap?gc=1", heapProfile))
+		fmt.Printf("heap profile (after a collection): %s\n\n", heapProfile)
+	}
 	findings, _ := scrape("http://"+addr+"/metrics", "guardrail_findings")
 	fmt.Println("| objects | findings | first full pass | peak RSS (anonymous) | settled RSS (anonymous) | Go heap (allocated) |")
 	fmt.Println("|---:|---:|---:|---:|---:|---:|")
@@ -108,6 +117,27 @@ func benchWatch(bin string, settle, churn time.Duration) {
 func relabel(ctx context.Context, c kubernetes.Interface, ns, name, patch string) error {
 	_, err := c.CoreV1().Pods(ns).Patch(ctx, name, types.MergePatchType, []byte(patch), metav1.PatchOptions{})
 	return err
+}
+
+// fetch writes what url serves to file.
+func fetch(url, file string) error {
+	resp, err := http.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func mb(kib int64) float64 { return float64(kib) / 1024 }

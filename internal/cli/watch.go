@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -45,6 +46,7 @@ type watchOptions struct {
 	events         bool
 	baselineCM     string
 	eventSeverity  string
+	profiling      bool
 }
 
 func newWatchCommand(streams IO) *cobra.Command {
@@ -93,6 +95,7 @@ one is at or above --fail-on: "did this rollout introduce anything?".`,
 	f.DurationVar(&o.fullPass, "full-pass", time.Hour, "evaluate everything at least this often, changes or not")
 	f.DurationVar(&o.debounce, "debounce", 200*time.Millisecond, "gather changes this long before a pass")
 	f.StringVar(&o.metricsAddr, "metrics-addr", "127.0.0.1:9464", "serve Prometheus metrics at http://ADDR/metrics (\"\" for none)")
+	f.BoolVar(&o.profiling, "profiling", false, "also serve Go's profiles (net/http/pprof) at http://ADDR/debug/pprof/ on --metrics-addr; they show the process's memory, keep the address private")
 	f.BoolVar(&o.leaderElect, "leader-elect", false, "only the replica holding a coordination.k8s.io Lease writes reports")
 	f.StringVar(&o.leaseNamespace, "lease-namespace", "", "namespace of the Lease (default: $POD_NAMESPACE, else guardrail)")
 	f.StringVar(&o.leaseName, "lease-name", "guardrail-watch", "name of the Lease")
@@ -155,6 +158,16 @@ func (o *watchOptions) run(ctx context.Context, streams IO) error {
 		}
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		if o.profiling {
+			// The handlers of net/http/pprof, as kube components serve
+			// them with --profiling: the heap of a watcher on a large
+			// cluster is measured in the process that runs, not a test.
+			mux.HandleFunc("/debug/pprof/", pprof.Index)
+			mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+			mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+			mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+			mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		}
 		mux.HandleFunc("/healthz", func(rw http.ResponseWriter, _ *http.Request) { fmt.Fprintln(rw, "ok") })
 		mux.HandleFunc("/readyz", func(rw http.ResponseWriter, _ *http.Request) {
 			if w.Passes() == 0 {

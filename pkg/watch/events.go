@@ -27,7 +27,7 @@ type events struct {
 // EventReason is the reason of the watcher's Events.
 const EventReason = "GuardrailFinding"
 
-func (e *events) post(ctx context.Context, fs []Tracked, isNew func(Tracked) bool) {
+func (e *events) post(ctx context.Context, fs []*Tracked, isNew func(*Tracked) bool) {
 	seen := map[string]bool{}
 	for _, f := range fs {
 		seen[f.Fingerprint] = true

@@ -12,8 +12,10 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/cache"
 )
 
@@ -88,6 +90,15 @@ func (m *managers) transform(obj any) (any, error) {
 	}
 	acc.SetManagedFields(nil)
 	slimStatus(obj)
+	// Typed objects come without apiVersion and kind; the rules read
+	// them. Set here, once, the cached object is what a pass judges, with
+	// no copy (the engine does not modify its input, see
+	// engine.TestRulesDoNotModifyTheirInput).
+	if ro, ok := obj.(runtime.Object); ok {
+		if gvks, _, err := scheme.Scheme.ObjectKinds(ro); err == nil && len(gvks) > 0 {
+			ro.GetObjectKind().SetGroupVersionKind(gvks[0])
+		}
+	}
 	return obj, nil
 }
 

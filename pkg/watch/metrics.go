@@ -113,8 +113,7 @@ func (m *Metrics) observe(st *State, sources []*source) {
 	type object struct{ kind, ns, name string }
 	counts := map[series]int{}
 	worst := map[string]map[object]api.Severity{}
-	for i := range st.Findings {
-		f := &st.Findings[i]
+	for _, f := range st.Findings {
 		if f.Suppressed != nil || f.Platform {
 			continue
 		}

@@ -46,7 +46,7 @@ func keys(fs []api.Finding) []string {
 	return out
 }
 
-func trackedKeys(ts []Tracked) []string {
+func trackedKeys(ts []*Tracked) []string {
 	fs := make([]api.Finding, len(ts))
 	for i, t := range ts {
 		fs[i] = t.Finding

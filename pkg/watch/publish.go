@@ -32,7 +32,7 @@ func (w *Watcher) publisher(ctx context.Context) {
 		}
 		if w.opts.Events && leading {
 			upTo := w.publishedUpTo
-			w.events.post(ctx, st.Findings, func(f Tracked) bool { return f.FirstSeen.After(upTo) })
+			w.events.post(ctx, st.Findings, func(f *Tracked) bool { return f.FirstSeen.After(upTo) })
 		}
 		w.publishedUpTo = st.At
 	}
@@ -45,12 +45,12 @@ func (w *Watcher) reports(st *State) []ReportInput {
 	for ns, uid := range st.Namespaces {
 		by[ns] = &ReportInput{Namespace: ns, NamespaceUID: uid, MaxResults: w.opts.MaxResults, Passed: st.Passed[ns]}
 	}
-	for i := range st.Findings {
-		in := by[st.Findings[i].Object.Namespace]
+	for _, f := range st.Findings {
+		in := by[f.Object.Namespace]
 		if in == nil {
 			continue // a namespace being deleted
 		}
-		in.Findings = append(in.Findings, &st.Findings[i])
+		in.Findings = append(in.Findings, f)
 	}
 	out := make([]ReportInput, 0, len(by))
 	for _, in := range by {
