@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/guardrail-k8s/guardrail/pkg/inventory"
@@ -65,19 +66,19 @@ func (s *Stream) AddCached(o *inventory.Object, key string, c *ObjectCache) {
 		for _, r := range s.e.evalObject(s.ctx, &s.e.local, nil, nil, o, &t) {
 			out = append(out, s.e.pending(r))
 		}
-		hit = cachedObject{out: out, t: t}
+		// Held for as long as the object stays: no append slack (a third
+		// more than the results at ten findings per object).
+		hit = cachedObject{out: slices.Clip(out), t: t}
 		c.mu.Lock()
 		c.m[key] = hit
 		c.mu.Unlock()
 	}
-	out := make([]pending, len(hit.out))
-	for i, p := range hit.out {
-		p.obj = o // the same object, a new copy of it
-		out[i] = p
-	}
+	// The cached results themselves, not a copy: Finish copies them once,
+	// into the pass's list, with this object (the same object as when they
+	// were computed, maybe another copy of it).
 	s.mu.Lock()
-	if len(out) > 0 {
-		s.done = append(s.done, out)
+	if len(hit.out) > 0 {
+		s.done = append(s.done, done{obj: o, out: hit.out})
 	}
 	s.t.merge(hit.t)
 	s.mu.Unlock()

@@ -145,12 +145,13 @@ func (e *Engine) fold(ps []pending) {
 			// folded one's severity when that is higher (a read-only
 			// hostPath the hostpath rule grades medium is still a Pod
 			// Security baseline violation, high).
-			if s.f.Severity > ps[into].f.Severity {
-				ps[into].f.Severity = s.f.Severity
+			f := ps[into].own()
+			if s.f.Severity > f.Severity {
+				f.Severity = s.f.Severity
 			}
-			addRelated(&ps[into].f.Related, s.f.RuleID)
+			addRelated(&f.Related, s.f.RuleID)
 			for _, id := range s.f.Related {
-				addRelated(&ps[into].f.Related, id)
+				addRelated(&f.Related, id)
 			}
 		}
 	}

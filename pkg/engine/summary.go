@@ -65,10 +65,10 @@ func (s *Summary) AtOrAbove(sev api.Severity) int {
 	return n
 }
 
-func summarize(res *Result, t tally) Summary {
+func summarize(findings []*api.Finding, suppressed int, t tally) Summary {
 	var s Summary
 	worst := map[worstKey]api.Severity{}
-	for _, f := range res.Findings {
+	for _, f := range findings {
 		if f.Platform {
 			s.Platform++
 			continue
@@ -90,7 +90,7 @@ func summarize(res *Result, t tally) Summary {
 			worst[k] = f.Severity
 		}
 	}
-	s.Suppressed = len(res.Suppressed)
+	s.Suppressed = suppressed
 	for _, n := range t.checks {
 		s.Checks += n
 	}

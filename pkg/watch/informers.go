@@ -68,6 +68,21 @@ func (m *managers) get(uid string) change {
 	return m.m[uid]
 }
 
+// forget drops a deleted object's entry: a cluster's pods come and go,
+// and what is remembered of each must go with it.
+func (m *managers) forget(obj any) {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	uid := uidOf(obj)
+	if uid == "" {
+		return
+	}
+	m.mu.Lock()
+	delete(m.m, uid)
+	m.mu.Unlock()
+}
+
 // transform slims an object before it is cached: managedFields are
 // dropped (the largest part of most objects and read by no rule), after
 // their latest entry is noted for drift attribution, and so is the status
@@ -157,7 +172,7 @@ func newSources(client kubernetes.Interface, includeSecrets bool, m *managers, o
 		_, _ = s.informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
 			AddFunc:    func(any) { onChange() },
 			UpdateFunc: func(a, b any) { onChange() },
-			DeleteFunc: func(any) { onChange() },
+			DeleteFunc: func(obj any) { m.forget(obj); onChange() },
 		})
 		out = append(out, s)
 	}

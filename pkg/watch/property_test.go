@@ -49,7 +49,7 @@ func keys(fs []api.Finding) []string {
 func trackedKeys(ts []*Tracked) []string {
 	fs := make([]api.Finding, len(ts))
 	for i, t := range ts {
-		fs[i] = t.Finding
+		fs[i] = *t.Finding
 	}
 	return keys(fs)
 }

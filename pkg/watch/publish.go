@@ -35,6 +35,7 @@ func (w *Watcher) publisher(ctx context.Context) {
 			w.events.post(ctx, st.Findings, func(f *Tracked) bool { return f.FirstSeen.After(upTo) })
 		}
 		w.publishedUpTo = st.At
+		w.activity.Add(1)
 	}
 }
 

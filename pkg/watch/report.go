@@ -59,7 +59,9 @@ const maxReportBytes = 1 << 20
 
 // Tracked is a finding with when and by which change it first appeared.
 type Tracked struct {
-	api.Finding
+	// Finding is shared with the engine's caches and other passes
+	// (engine.SharedResult): never modified.
+	*api.Finding
 	// FirstSeen is when the watcher first saw the finding.
 	FirstSeen time.Time
 	// Generation and Manager are the object's generation and the field

@@ -21,7 +21,7 @@ func TestBuildCapsReports(t *testing.T) {
 		if i%100 == 0 {
 			sev = api.SeverityCritical
 		}
-		fs = append(fs, Tracked{Finding: api.Finding{RuleID: "r", Severity: sev, Message: strings.Repeat("m", 290),
+		fs = append(fs, Tracked{Finding: &api.Finding{RuleID: "r", Severity: sev, Message: strings.Repeat("m", 290),
 			Object: api.ObjectRef{Kind: "Pod", Namespace: "a", Name: fmt.Sprint("p", i)}, Fingerprint: fmt.Sprint(i)}, FirstSeen: time.Unix(1, 0)})
 	}
 	for _, tc := range []struct {

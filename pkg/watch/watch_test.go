@@ -195,12 +195,13 @@ func TestWatchLifecycle(t *testing.T) {
 	f := newFixture(t)
 	reg := prometheus.NewRegistry()
 	metrics := NewMetrics(reg)
-	_, stop := f.start(t, Options{Reports: true, Metrics: metrics})
+	w, stop := f.start(t, Options{Reports: true, Metrics: metrics})
 	ns := "team-a"
 	f.namespace(t, ns)
 	ctx := context.Background()
 	created := time.Now()
-	if _, err := f.client.CoreV1().Pods(ns).Create(ctx, pod("bad", true), metav1.CreateOptions{FieldManager: "kubectl-client-side-apply"}); err != nil {
+	bad, err := f.client.CoreV1().Pods(ns).Create(ctx, pod("bad", true), metav1.CreateOptions{FieldManager: "kubectl-client-side-apply"})
+	if err != nil {
 		t.Fatal(err)
 	}
 	var rep *unstructured.Unstructured
@@ -246,6 +247,11 @@ func TestWatchLifecycle(t *testing.T) {
 	}) {
 		u, _ := f.report(OpenReports, ns)
 		t.Fatalf("the fixed pod is still reported: %v", results(u))
+	}
+	// What drift attribution remembers of a deleted object goes with it
+	// (a cluster's pods come and go; this grew without bound).
+	if c := w.managers.get(string(bad.UID)); c.manager != "" {
+		t.Errorf("the deleted pod's field manager is still remembered: %+v", c)
 	}
 
 	// Quiet: nothing is written for a minute.
@@ -372,7 +378,7 @@ func TestWatchBaselineConfigMap(t *testing.T) {
 	// Approve what is there now.
 	var fs []api.Finding
 	for _, tr := range w.State().Findings {
-		fs = append(fs, tr.Finding)
+		fs = append(fs, *tr.Finding)
 	}
 	var buf strings.Builder
 	if err := engine.NewBaseline(fs).Write(&buf); err != nil {

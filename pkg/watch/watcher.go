@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	goruntime "runtime"
+	"runtime/debug"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -103,17 +104,19 @@ type State struct {
 	CrossCached, CrossRun int64
 }
 
-// sighting is what the watcher remembers of one finding.
+// sighting is what the watcher remembers of one finding: the finding as
+// the last pass published it (&t), with when and by which change it first
+// appeared, and the last pass that saw it. One allocation per finding: a
+// pass whose finding is the same publishes the same Tracked rather than a
+// copy of every finding per state (a third of the live heap at 100,000
+// findings), and a changed finding gets a new sighting, so a published
+// Tracked is never modified (seen is not part of it).
 type sighting struct {
-	first      time.Time
-	generation int64
-	manager    string
-	changed    time.Time
-	seen       uint64
-	// last is the finding as the last pass published it: a pass whose
-	// finding is the same reuses it rather than holding a copy of every
-	// finding per state (a third of the live heap at 100,000 findings).
-	last *Tracked
+	t    Tracked
+	seen uint64
+	// published is false for a sighting restored from a report: its
+	// Tracked has the drift fields and no finding yet.
+	published bool
 }
 
 // Watcher keeps judging the live cluster.
@@ -142,6 +145,8 @@ type Watcher struct {
 	// converted holds the last pass's objects by resource and UID (only
 	// the pass goroutine touches it).
 	converted map[string]convertedObject
+	// activity counts passes and publishes (trimWhenIdle).
+	activity atomic.Uint64
 	// fullNext makes the next pass re-run every cross-object rule.
 	fullNext atomic.Bool
 	baseline *baselineSource
@@ -265,6 +270,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 	// grant or a recovered server brings no event when the kind is empty.
 	recheck := time.NewTicker(5 * time.Second)
 	defer recheck.Stop()
+	go w.trimWhenIdle(ctx)
 	w.pass(ctx)
 	for {
 		select {
@@ -290,14 +296,42 @@ func (w *Watcher) Run(ctx context.Context) error {
 	}
 }
 
+// idleTrim is how long the watcher is quiet (no pass, no publishing)
+// before it returns free memory to the system. At 100,000 findings a
+// forced collection takes a tenth of a second of one core.
+const idleTrim = 10 * time.Second
+
+// trimWhenIdle returns the passes' garbage to the system once nothing has
+// run for idleTrim. Without it a quiet watcher's RSS stays where the
+// collector last aimed, twice the live heap (GOGC), until the next
+// collection, though the next pass needs only its working set.
+func (w *Watcher) trimWhenIdle(ctx context.Context) {
+	t := time.NewTicker(idleTrim)
+	defer t.Stop()
+	last, trimmed := w.activity.Load(), uint64(0)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		now := w.activity.Load()
+		if now == last && now != trimmed {
+			debug.FreeOSMemory()
+			trimmed = now
+		}
+		last = now
+	}
+}
+
 // Result is the state as an engine result (for the dashboard).
 func (st *State) Result() *engine.Result {
 	res := &engine.Result{Summary: st.Summary, Rules: st.Rules}
 	for _, t := range st.Findings {
 		if t.Suppressed != nil {
-			res.Suppressed = append(res.Suppressed, t.Finding)
+			res.Suppressed = append(res.Suppressed, *t.Finding)
 		} else {
-			res.Findings = append(res.Findings, t.Finding)
+			res.Findings = append(res.Findings, *t.Finding)
 		}
 	}
 	return res
@@ -451,26 +485,30 @@ func (w *Watcher) pass(ctx context.Context) {
 	track := func(f *api.Finding) *Tracked {
 		sg := w.sightings[f.Fingerprint]
 		if sg == nil {
-			sg = &sighting{first: start}
+			sg = &sighting{t: Tracked{FirstSeen: start}}
 			if o := index[f.Object.Kind+"/"+f.Object.Namespace+"/"+f.Object.Name]; o != nil {
-				sg.generation = o.Meta.GetGeneration()
+				sg.t.Generation = o.Meta.GetGeneration()
 				c := w.managers.get(string(o.Meta.GetUID()))
-				sg.manager, sg.changed = c.manager, c.at
+				sg.t.Manager, sg.t.ChangedAt = c.manager, c.at
 			}
 			w.sightings[f.Fingerprint] = sg
 		}
-		sg.seen = mark
-		if sg.last == nil || !sameFinding(&sg.last.Finding, f) {
-			sg.last = &Tracked{Finding: *f, FirstSeen: sg.first, Generation: sg.generation, Manager: sg.manager, ChangedAt: sg.changed}
+		if !sg.published || !sameFinding(sg.t.Finding, f) {
+			if sg.published {
+				sg = &sighting{t: Tracked{FirstSeen: sg.t.FirstSeen, Generation: sg.t.Generation, Manager: sg.t.Manager, ChangedAt: sg.t.ChangedAt}}
+				w.sightings[f.Fingerprint] = sg
+			}
+			sg.t.Finding, sg.published = f, true
 		}
-		return sg.last
+		sg.seen = mark
+		return &sg.t
 	}
 	st.Findings = make([]*Tracked, 0, len(res.Findings)+len(res.Suppressed))
-	for i := range res.Findings {
-		st.Findings = append(st.Findings, track(&res.Findings[i]))
+	for _, f := range res.Findings {
+		st.Findings = append(st.Findings, track(f))
 	}
-	for i := range res.Suppressed {
-		st.Findings = append(st.Findings, track(&res.Suppressed[i]))
+	for _, f := range res.Suppressed {
+		st.Findings = append(st.Findings, track(f))
 	}
 	for fp, sg := range w.sightings {
 		if sg.seen != mark {
@@ -488,6 +526,7 @@ func (w *Watcher) pass(ctx context.Context) {
 		w.opts.Metrics.observe(st, w.sources)
 	}
 	w.opts.Logger.Debug("pass", "objects", st.Objects, "findings", len(st.Findings), "took", st.Took, "lag", st.Lag, "partial", st.Partial)
+	w.activity.Add(1)
 	w.pendingMu.Lock()
 	w.pending = st
 	w.pendingMu.Unlock()
@@ -503,7 +542,7 @@ func (w *Watcher) pass(ctx context.Context) {
 // object or a kind the rule reads changed (engine.CrossCache), except on
 // the first and the periodic full pass. It returns the result and the
 // cross-object checks answered from the cache and run.
-func (w *Watcher) evaluate(ctx context.Context, objs []*inventory.Object) (*engine.Result, int64, int64) {
+func (w *Watcher) evaluate(ctx context.Context, objs []*inventory.Object) (*engine.SharedResult, int64, int64) {
 	e := w.opts.Engine()
 	if w.baseline != nil {
 		e.SetBaseline(w.baseline.get(ctx, w))
@@ -532,7 +571,7 @@ func (w *Watcher) evaluate(ctx context.Context, objs []*inventory.Object) (*engi
 	wg.Wait()
 	inv := inventory.New(objs)
 	inv.SetMemoCache(w.memos)
-	res := stream.Finish(inv)
+	res := stream.FinishShared(inv)
 	w.objCache.Sweep()
 	hits, runs := w.cross.Stats()
 	return res, hits - hits0, runs - runs0

@@ -146,13 +146,13 @@ func (w *Watcher) restore(ctx context.Context) error {
 				if fp == "" || err != nil {
 					continue
 				}
-				sg := &sighting{first: at}
+				sg := &sighting{t: Tracked{FirstSeen: at}}
 				if g, ok := props["generation"].(string); ok {
-					sg.generation, _ = strconv.ParseInt(g, 10, 64)
+					sg.t.Generation, _ = strconv.ParseInt(g, 10, 64)
 				}
-				sg.manager, _ = props["fieldManager"].(string)
+				sg.t.Manager, _ = props["fieldManager"].(string)
 				if c, ok := props["changedAt"].(string); ok {
-					sg.changed, _ = time.Parse(time.RFC3339, c)
+					sg.t.ChangedAt, _ = time.Parse(time.RFC3339, c)
 				}
 				w.sightings[fp] = sg
 			}
