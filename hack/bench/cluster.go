@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/guardrail-k8s/guardrail/internal/testcluster"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -26,7 +27,7 @@ func benchCluster(bin string, runs int, pods, namespaces, bindings, policies, se
 	tc, client, stop := startCluster(ctx)
 	defer stop()
 	start := time.Now()
-	check(load(ctx, client, pods, namespaces, bindings, policies, services))
+	check(load(ctx, client, pods, namespaces, bindings, policies, services, 0))
 	fmt.Printf("loaded %d pods in %d namespaces, %d role bindings, %d network policies, %d services in %.1f s\n\n",
 		pods, namespaces, bindings, policies, services, time.Since(start).Seconds())
 	fmt.Println("| objects | wall (median) | peak RSS |")
@@ -63,7 +64,10 @@ func startCluster(ctx context.Context) (tc *testcluster.Cluster, client *kuberne
 }
 
 // load creates the objects with bounded concurrency.
-func load(ctx context.Context, c *kubernetes.Clientset, pods, namespaces, bindings, policies, services int) error {
+// With perOwner > 0, every perOwner pods of a namespace are owned by one
+// ReplicaSet with their template, as a Deployment's are (no controller
+// runs: the pods are created as it would create them); else they are bare.
+func load(ctx context.Context, c *kubernetes.Clientset, pods, namespaces, bindings, policies, services, perOwner int) error {
 	type job func() error
 	jobs := make(chan job, 256)
 	var wg sync.WaitGroup
@@ -96,14 +100,40 @@ func load(ctx context.Context, c *kubernetes.Clientset, pods, namespaces, bindin
 		}
 	}
 	wg2 := func() { close(jobs); wg.Wait() }
+	spec := func(priv bool) corev1.PodSpec {
+		return corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "registry.example.com/app:1.0",
+			Env:             []corev1.EnvVar{{Name: "LOG_LEVEL", Value: "info"}},
+			SecurityContext: &corev1.SecurityContext{Privileged: &priv}}}}
+	}
+	// owner is pod i's ReplicaSet, created before its pods.
+	owners := map[string]*appsv1.ReplicaSet{}
+	owner := func(i int) (*appsv1.ReplicaSet, error) {
+		name := fmt.Sprintf("rs-%d", (i/namespaces)/perOwner)
+		if rs := owners[ns(i)+"/"+name]; rs != nil {
+			return rs, nil
+		}
+		labels := map[string]string{"app": fmt.Sprintf("app-%d", i%40), "rs": name}
+		rs, err := c.AppsV1().ReplicaSets(ns(i)).Create(ctx, &appsv1.ReplicaSet{ObjectMeta: metav1.ObjectMeta{Name: name},
+			Spec: appsv1.ReplicaSetSpec{Replicas: new(int32(perOwner)), Selector: &metav1.LabelSelector{MatchLabels: labels},
+				Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: spec(i%7 == 0)}}}, metav1.CreateOptions{})
+		owners[ns(i)+"/"+name] = rs
+		return rs, err
+	}
 	for i := 0; i < pods; i++ {
 		i := i
+		meta := metav1.ObjectMeta{Name: fmt.Sprintf("pod-%d", i), Labels: map[string]string{"app": fmt.Sprintf("app-%d", i%40)}}
+		priv := i%7 == 0
+		if perOwner > 0 {
+			rs, err := owner(i)
+			if err != nil {
+				return err
+			}
+			meta.Labels = rs.Spec.Template.Labels
+			priv = *rs.Spec.Template.Spec.Containers[0].SecurityContext.Privileged
+			meta.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(rs, appsv1.SchemeGroupVersion.WithKind("ReplicaSet"))}
+		}
 		jobs <- func() error {
-			priv := i%7 == 0
-			_, err := c.CoreV1().Pods(ns(i)).Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("pod-%d", i), Labels: map[string]string{"app": fmt.Sprintf("app-%d", i%40)}},
-				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "registry.example.com/app:1.0",
-					Env:             []corev1.EnvVar{{Name: "LOG_LEVEL", Value: "info"}},
-					SecurityContext: &corev1.SecurityContext{Privileged: &priv}}}}}, metav1.CreateOptions{})
+			_, err := c.CoreV1().Pods(ns(i)).Create(ctx, &corev1.Pod{ObjectMeta: meta, Spec: spec(priv)}, metav1.CreateOptions{})
 			return err
 		}
 	}

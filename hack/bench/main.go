@@ -38,6 +38,7 @@ func main() {
 	settle := flag.Duration("settle", time.Minute, "with -watch: how long to sample memory after the first full pass")
 	churn := flag.Duration("churn", time.Minute, "with -watch: how long to relabel 50 pods per second after settling (0 for none)")
 	heapProfile := flag.String("heap-profile", "", "with -watch: write the watcher's heap profile (after a collection) to FILE once settled")
+	perOwner := flag.Int("pods-per-owner", 0, "with -watch: pods per ReplicaSet that owns them, as a Deployment's are (0: bare pods, each judged on its own: the most findings)")
 	flag.Parse()
 
 	dir := *keep
@@ -55,7 +56,7 @@ func main() {
 	}
 	fmt.Printf("machine: %s, %d cores, %s\n\n", cpuModel(), runtime.NumCPU(), runtime.Version())
 	if *watch {
-		benchWatch(*bin, *settle, *churn, *heapProfile)
+		benchWatch(*bin, *settle, *churn, *heapProfile, *perOwner)
 		return
 	}
 	if *live {

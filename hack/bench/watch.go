@@ -28,7 +28,7 @@ import (
 // sampled from /proc), and, over churn of 50 pod relabels per second, the
 // memory at its start and end and the p99 of the watcher's own
 // change-to-evaluation histogram.
-func benchWatch(bin string, settle, churn time.Duration, heapProfile string) {
+func benchWatch(bin string, settle, churn time.Duration, heapProfile string, perOwner int) {
 	ctx := context.Background()
 	tc, client, stop := startCluster(ctx)
 	defer stop()
@@ -36,8 +36,13 @@ func benchWatch(bin string, settle, churn time.Duration, heapProfile string) {
 	check(tc.CreateCRDs(ctx, crds...))
 	start := time.Now()
 	const pods, namespaces = 10000, 100
-	check(load(ctx, client, pods, namespaces, 10000, 1000, 0))
-	fmt.Printf("loaded %d pods in %d namespaces, 10000 role bindings, 1000 network policies in %.1f s\n\n", pods, namespaces, time.Since(start).Seconds())
+	check(load(ctx, client, pods, namespaces, 10000, 1000, 0, perOwner))
+	owned, objects := "bare", pods+10000+1000+2*namespaces
+	if perOwner > 0 {
+		objects += namespaces * ((pods/namespaces + perOwner - 1) / perOwner)
+		owned = fmt.Sprintf("owned by ReplicaSets of %d", perOwner)
+	}
+	fmt.Printf("loaded %d pods (%s) in %d namespaces, 10000 role bindings, 1000 network policies in %.1f s\n\n", pods, owned, namespaces, time.Since(start).Seconds())
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	check(err)
@@ -81,7 +86,7 @@ func benchWatch(bin string, settle, churn time.Duration, heapProfile string) {
 	findings, _ := scrape("http://"+addr+"/metrics", "guardrail_findings")
 	fmt.Println("| objects | findings | first full pass | peak RSS (anonymous) | settled RSS (anonymous) | Go heap (allocated) |")
 	fmt.Println("|---:|---:|---:|---:|---:|---:|")
-	fmt.Printf("| %d | %.0f | %.1f s | %.0f MB (%.0f MB) | %.0f MB (%.0f MB) | %.0f MB |\n\n", pods+10000+1000+2*namespaces, findings, firstPass.Seconds(),
+	fmt.Printf("| %d | %.0f | %.1f s | %.0f MB (%.0f MB) | %.0f MB (%.0f MB) | %.0f MB |\n\n", objects, findings, firstPass.Seconds(),
 		mb(peakRSS), mb(peakAnon), mb(settledRSS), mb(settledAnon), heap/(1<<20))
 	if churn <= 0 {
 		return
@@ -108,6 +113,11 @@ func benchWatch(bin string, settle, churn time.Duration, heapProfile string) {
 	afterRSS, afterAnon := sample()
 	p99, err := histogramQuantile("http://"+addr+"/metrics", "guardrail_change_to_evaluation_seconds", 0.99)
 	check(err)
+	if heapProfile != "" {
+		// Against the settled profile (pprof -base), what the churn allocated.
+		check(fetch("http://"+addr+"/debug/pprof/heap?gc=1", heapProfile+".churn"))
+		fmt.Printf("heap profile after the churn: %s.churn\n\n", heapProfile)
+	}
 	fmt.Println("| changes | rate | p99 change to evaluation (histogram bucket) | RSS before → after (anonymous) | failed writes |")
 	fmt.Println("|---:|---:|---:|---:|---:|")
 	fmt.Printf("| %d | 50/s for %s | ≤ %.2f s | %.0f → %.0f MB (%.0f → %.0f MB) | %d |\n", changes, churn, p99,
