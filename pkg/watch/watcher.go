@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	goruntime "runtime"
-	"runtime/debug"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -102,21 +101,6 @@ type State struct {
 	// CrossCached and CrossRun count this pass's cross-object rule checks
 	// answered from the cache and run.
 	CrossCached, CrossRun int64
-}
-
-// sighting is what the watcher remembers of one finding: the finding as
-// the last pass published it (&t), with when and by which change it first
-// appeared, and the last pass that saw it. One allocation per finding: a
-// pass whose finding is the same publishes the same Tracked rather than a
-// copy of every finding per state (a third of the live heap at 100,000
-// findings), and a changed finding gets a new sighting, so a published
-// Tracked is never modified (seen is not part of it).
-type sighting struct {
-	t    Tracked
-	seen uint64
-	// published is false for a sighting restored from a report: its
-	// Tracked has the drift fields and no finding yet.
-	published bool
 }
 
 // Watcher keeps judging the live cluster.
@@ -296,34 +280,6 @@ func (w *Watcher) Run(ctx context.Context) error {
 	}
 }
 
-// idleTrim is how long the watcher is quiet (no pass, no publishing)
-// before it returns free memory to the system. At 100,000 findings a
-// forced collection takes a tenth of a second of one core.
-const idleTrim = 10 * time.Second
-
-// trimWhenIdle returns the passes' garbage to the system once nothing has
-// run for idleTrim. Without it a quiet watcher's RSS stays where the
-// collector last aimed, twice the live heap (GOGC), until the next
-// collection, though the next pass needs only its working set.
-func (w *Watcher) trimWhenIdle(ctx context.Context) {
-	t := time.NewTicker(idleTrim)
-	defer t.Stop()
-	last, trimmed := w.activity.Load(), uint64(0)
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		now := w.activity.Load()
-		if now == last && now != trimmed {
-			debug.FreeOSMemory()
-			trimmed = now
-		}
-		last = now
-	}
-}
-
 // Result is the state as an engine result (for the dashboard).
 func (st *State) Result() *engine.Result {
 	res := &engine.Result{Summary: st.Summary, Rules: st.Rules}
@@ -480,41 +436,7 @@ func (w *Watcher) pass(ctx context.Context) {
 		index[o.GVK.Kind+"/"+o.Namespace()+"/"+o.Name()] = o
 	}
 	w.mu.Lock()
-	w.tracked++
-	mark := w.tracked
-	track := func(f *api.Finding) *Tracked {
-		sg := w.sightings[f.Fingerprint]
-		if sg == nil {
-			sg = &sighting{t: Tracked{FirstSeen: start}}
-			if o := index[f.Object.Kind+"/"+f.Object.Namespace+"/"+f.Object.Name]; o != nil {
-				sg.t.Generation = o.Meta.GetGeneration()
-				c := w.managers.get(string(o.Meta.GetUID()))
-				sg.t.Manager, sg.t.ChangedAt = c.manager, c.at
-			}
-			w.sightings[f.Fingerprint] = sg
-		}
-		if !sg.published || !sameFinding(sg.t.Finding, f) {
-			if sg.published {
-				sg = &sighting{t: Tracked{FirstSeen: sg.t.FirstSeen, Generation: sg.t.Generation, Manager: sg.t.Manager, ChangedAt: sg.t.ChangedAt}}
-				w.sightings[f.Fingerprint] = sg
-			}
-			sg.t.Finding, sg.published = f, true
-		}
-		sg.seen = mark
-		return &sg.t
-	}
-	st.Findings = make([]*Tracked, 0, len(res.Findings)+len(res.Suppressed))
-	for _, f := range res.Findings {
-		st.Findings = append(st.Findings, track(f))
-	}
-	for _, f := range res.Suppressed {
-		st.Findings = append(st.Findings, track(f))
-	}
-	for fp, sg := range w.sightings {
-		if sg.seen != mark {
-			delete(w.sightings, fp) // gone: if it comes back, it is new again
-		}
-	}
+	st.Findings = w.track(res, start, index)
 	st.Took = w.opts.Now().Sub(start)
 	if !changed.IsZero() {
 		st.Lag = time.Since(changed)
