@@ -77,7 +77,16 @@ func (e *Engine) fold(ps []pending) {
 	}
 	type ruleCover struct{ rule, cover string }
 	var rank []int // per object, looked up once rather than in each comparison
+	// The indexes are cleared for each object, not made again: a pass of
+	// the continuous watch folds every object's findings, and three maps
+	// per object were a tenth of its garbage.
+	pos := map[int]int{}
+	whole := map[string][]int{}
+	byCover := map[ruleCover][]int{}
 	for _, idx := range byObj {
+		if len(idx) < 2 {
+			continue // nothing to fold into
+		}
 		rank = rank[:0]
 		for _, i := range idx {
 			rank = append(rank, e.foldRank[ps[i].f.RuleID])
@@ -85,9 +94,9 @@ func (e *Engine) fold(ps []pending) {
 		sort.Stable(byRank{idx, rank})
 		// Index the object's findings by rule and container or volume, so
 		// that a pod with thousands of containers folds in linear time.
-		pos := make(map[int]int, len(idx))
-		whole := map[string][]int{}
-		byCover := map[ruleCover][]int{}
+		clear(pos)
+		clear(whole)
+		clear(byCover)
 		for p, i := range idx {
 			pos[i] = p
 			if len(ps[i].covers) == 0 {

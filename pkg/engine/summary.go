@@ -67,7 +67,9 @@ func (s *Summary) AtOrAbove(sev api.Severity) int {
 
 func summarize(findings []*api.Finding, suppressed int, t tally) Summary {
 	var s Summary
-	worst := map[worstKey]api.Severity{}
+	// Sized for a few findings per failed object: growing it from empty
+	// was most of what summarising allocated.
+	worst := make(map[worstKey]api.Severity, len(findings)/4)
 	for _, f := range findings {
 		if f.Platform {
 			s.Platform++

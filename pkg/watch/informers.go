@@ -3,6 +3,7 @@ package watch
 import (
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/guardrail-k8s/guardrail/pkg/cluster"
@@ -27,6 +28,8 @@ type source struct {
 	mu       sync.Mutex
 	err      error  // the last list/watch error, nil once it lists again
 	errRV    string // the informer's last synced version when err was set
+	// listed is how many objects the last pass listed (the metrics).
+	listed atomic.Int64
 }
 
 func (s *source) setErr(err error) {

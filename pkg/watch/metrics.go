@@ -151,7 +151,9 @@ func (m *Metrics) observe(st *State, sources []*source) {
 			v = 1
 		}
 		m.unreadable.WithLabelValues(s.res.GVR.Resource).Set(v)
-		m.cached.WithLabelValues(s.res.GVR.Resource).Set(float64(len(s.informer.GetStore().ListKeys())))
+		// What the pass listed: a list of keys per kind and pass was
+		// garbage of 20,000 strings.
+		m.cached.WithLabelValues(s.res.GVR.Resource).Set(float64(s.listed.Load()))
 	}
 }
 

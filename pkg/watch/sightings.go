@@ -27,14 +27,14 @@ type sighting struct {
 // the same); a new one is attributed to its object's generation and latest
 // change; sightings no pass saw are forgotten (if one comes back, it is new
 // again). Called with w.mu held.
-func (w *Watcher) track(res *engine.SharedResult, start time.Time, index map[string]*inventory.Object) []*Tracked {
+func (w *Watcher) track(res *engine.SharedResult, start time.Time, index map[objectName]*inventory.Object) []*Tracked {
 	w.tracked++
 	mark := w.tracked
 	one := func(f *api.Finding) *Tracked {
 		sg := w.sightings[f.Fingerprint]
 		if sg == nil {
 			sg = &sighting{t: Tracked{FirstSeen: start}}
-			if o := index[f.Object.Kind+"/"+f.Object.Namespace+"/"+f.Object.Name]; o != nil {
+			if o := index[objectName{f.Object.Kind, f.Object.Namespace, f.Object.Name}]; o != nil {
 				sg.t.Generation = o.Meta.GetGeneration()
 				c := w.managers.get(string(o.Meta.GetUID()))
 				sg.t.Manager, sg.t.ChangedAt = c.manager, c.at

@@ -2,10 +2,8 @@ package watch
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	goruntime "runtime"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,14 +13,10 @@ import (
 	"github.com/guardrail-k8s/guardrail/pkg/engine"
 	"github.com/guardrail-k8s/guardrail/pkg/inventory"
 	"golang.org/x/time/rate"
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/cache"
 )
 
 // Options configure a Watcher.
@@ -128,7 +122,7 @@ type Watcher struct {
 	cross     *engine.CrossCache
 	// converted holds the last pass's objects by resource and UID (only
 	// the pass goroutine touches it).
-	converted map[string]convertedObject
+	converted map[convertedKey]convertedObject
 	// activity counts passes and publishes (trimWhenIdle).
 	activity atomic.Uint64
 	// fullNext makes the next pass re-run every cross-object rule.
@@ -324,74 +318,7 @@ func (w *Watcher) pass(ctx context.Context) {
 	w.firstChange = time.Time{}
 	w.changeMu.Unlock()
 	st := &State{At: start, Passed: map[string]int{}, Namespaces: map[string]string{}}
-	lists := make([][]*inventory.Object, 0, len(w.sources))
-	converted := make(map[string]convertedObject, len(w.converted))
-	workloadKinds := 0
-	for _, s := range w.sources {
-		if err := s.lastErr(); err != nil {
-			st.Partial = true
-			st.Problems = append(st.Problems, fmt.Sprintf("%s: not read: %v", s.res.GVR.Resource, err))
-			continue
-		}
-		if cluster.IsWorkloadResource(s.res.GVR.Resource) {
-			workloadKinds++
-		}
-		var l []*inventory.Object
-		items := s.informer.GetStore().List()
-		// The API server lists by namespace/name; the cache is a map. Rules
-		// that pick one object among several (the binding a finding is
-		// reported on) must see the order a live scan sees.
-		// Keys are made once, not in each comparison.
-		keyed := make([]keyedItem, len(items))
-		for i, item := range items {
-			keyed[i] = keyedItem{storeKey(item), item}
-		}
-		sort.Slice(keyed, func(i, j int) bool { return keyed[i].key < keyed[j].key })
-		for _, ki := range keyed {
-			item := ki.item
-			ro, ok := item.(runtime.Object)
-			if !ok {
-				continue
-			}
-			if ns, ok := ro.(*corev1.Namespace); ok {
-				st.Namespaces[ns.Name] = string(ns.UID)
-			}
-			// An object whose resourceVersion did not change is the one
-			// converted last pass: copying and converting all of them
-			// each pass fragmented the heap (HeapInuse near twice the
-			// live heap). Only PodIPs is changed after conversion (Fold
-			// gives a controller its pods'), so a controller's is reset.
-			acc, err := meta.Accessor(ro)
-			if err != nil {
-				continue
-			}
-			key := s.res.GVR.Resource + "/" + string(acc.GetUID())
-			if prev, ok := w.converted[key]; ok && acc.GetUID() != "" && prev.rv == acc.GetResourceVersion() {
-				if prev.o.GVK.Kind != "Pod" {
-					prev.o.PodIPs = nil
-				}
-				converted[key] = prev
-				l = append(l, prev.o)
-				continue
-			}
-			// The cached object itself, not a copy: the informer replaces
-			// an object on change and never modifies it, the transform
-			// set its kind, and the engine only reads (a deep copy of
-			// every changed object was a tenth of the live heap).
-			if ro.GetObjectKind().GroupVersionKind().Empty() {
-				ro = ro.DeepCopyObject()
-				ro.GetObjectKind().SetGroupVersionKind(s.res.GVK)
-			}
-			o, err := cluster.Object(ro)
-			if err != nil {
-				continue
-			}
-			converted[key] = convertedObject{rv: acc.GetResourceVersion(), o: o}
-			l = append(l, o)
-		}
-		lists = append(lists, l)
-	}
-	w.converted = converted
+	lists, workloadKinds := w.list(st)
 	objs, _ := cluster.Fold(lists)
 	if w.kubelets != nil {
 		var nodes []string
@@ -419,22 +346,26 @@ func (w *Watcher) pass(ctx context.Context) {
 	if workloadKinds == 0 {
 		st.Summary.Score = nil
 	}
-	failed := map[string]bool{}
+	// Keys are structs of the strings the objects hold, not
+	// concatenations: one string per finding and pass was garbage.
+	index := make(map[objectName]*inventory.Object, len(objs))
+	for _, o := range objs {
+		index[objectName{o.GVK.Kind, o.Namespace(), o.Name()}] = o
+	}
+	failed := make(map[*inventory.Object]bool, len(objs)/2)
 	for _, f := range res.Findings {
-		failed[f.Object.Kind+"/"+f.Object.Namespace+"/"+f.Object.Name] = true
+		if o := index[objectName{f.Object.Kind, f.Object.Namespace, f.Object.Name}]; o != nil {
+			failed[o] = true
+		}
 	}
 	st.ObjectsPerNamespace = map[string]int{}
 	for _, o := range objs {
 		st.ObjectsPerNamespace[o.Namespace()]++
-		if !failed[o.GVK.Kind+"/"+o.Namespace()+"/"+o.Name()] {
+		if !failed[o] {
 			st.Passed[o.Namespace()]++
 		}
 	}
 	st.Objects = len(objs)
-	index := map[string]*inventory.Object{}
-	for _, o := range objs {
-		index[o.GVK.Kind+"/"+o.Namespace()+"/"+o.Name()] = o
-	}
 	w.mu.Lock()
 	st.Findings = w.track(res, start, index)
 	st.Took = w.opts.Now().Sub(start)
@@ -499,24 +430,9 @@ func (w *Watcher) evaluate(ctx context.Context, objs []*inventory.Object) (*engi
 	return res, hits - hits0, runs - runs0
 }
 
-// convertedObject is a pass's conversion of a cached object, reused while
-// its resourceVersion stays.
-type convertedObject struct {
-	rv string
-	o  *inventory.Object
-}
-
-// keyedItem is a cached object with its store key.
-type keyedItem struct {
-	key  string
-	item any
-}
-
-// storeKey is the object's namespace/name, the API server's list order.
-func storeKey(obj any) string {
-	k, _ := cache.MetaNamespaceKeyFunc(obj)
-	return k
-}
+// objectName is an object by kind, namespace and name, as a finding
+// names it.
+type objectName struct{ kind, ns, name string }
 
 // serverVersion is the cluster info object the version rules read.
 func (w *Watcher) serverVersion() *inventory.Object {
