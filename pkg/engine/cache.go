@@ -3,6 +3,7 @@ package engine
 import (
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/guardrail-k8s/guardrail/pkg/inventory"
 )
@@ -19,8 +20,9 @@ type ObjectCache struct {
 }
 
 type cachedObject struct {
-	out []pending
-	t   tally
+	out   []pending
+	t     tally
+	until time.Time // when an exception that suppresses one expires (expiry)
 }
 
 // NewObjectCache makes an empty cache.
@@ -60,15 +62,12 @@ func (s *Stream) AddCached(o *inventory.Object, key string, c *ObjectCache) {
 	hit, ok := c.m[key]
 	c.used[key] = true
 	c.mu.Unlock()
-	if !ok {
+	if !ok || !s.e.valid(hit.until) {
 		t := newTally()
-		var out []pending
-		for _, r := range s.e.evalObject(s.ctx, &s.e.local, nil, nil, o, &t) {
-			out = append(out, s.e.pending(r))
-		}
+		out := s.e.evalObject(s.ctx, &s.e.local, nil, nil, o, &t)
 		// Held for as long as the object stays: no append slack (a third
 		// more than the results at ten findings per object).
-		hit = cachedObject{out: slices.Clip(out), t: t}
+		hit = cachedObject{out: slices.Clip(out), t: t, until: expiry(out)}
 		c.mu.Lock()
 		c.m[key] = hit
 		c.mu.Unlock()

@@ -5,6 +5,7 @@ import (
 	"hash/fnv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/guardrail-k8s/guardrail/pkg/inventory"
 	"github.com/guardrail-k8s/guardrail/pkg/rules"
@@ -46,6 +47,12 @@ type crossSlot struct {
 	// anchors holds, per violation, the object key of Violation.Object
 	// ("" when unset): pointers into an older inventory are not kept.
 	anchors []string
+	// ps are the findings made of vs (made), graded by exposure grade
+	// (-1: not graded), valid until an exception expires (evalObject).
+	ps    []pending
+	grade int
+	made  bool
+	until time.Time
 }
 
 // NewCrossCache makes an empty cache.
@@ -179,16 +186,17 @@ func (p *crossPass) done() {
 // check returns r's violations on in, from the entry's slot when nothing
 // r reads in namespace ns changed since it was filled (the entry belongs
 // to one judged object, or one namespace, so its key already says the
-// subject itself is the same). A nil entry means the subject cannot be
-// identified: r runs; so it does without a pass (no cache). The slice is
-// the caller's to modify.
-func (p *crossPass) check(r *rules.Rule, in *rules.Input, e *crossEntry, ns string) []rules.Violation {
+// subject itself is the same), with that slot and whether they came from
+// it. A nil entry means the subject cannot be identified: r runs; so it
+// does without a pass (no cache), and the slot is nil. The slice is the
+// caller's to modify; the slot's findings are the caller's to fill.
+func (p *crossPass) check(r *rules.Rule, in *rules.Input, e *crossEntry, ns string) ([]rules.Violation, *crossSlot, bool) {
 	if p == nil {
-		return r.Check(in)
+		return r.Check(in), nil, false
 	}
 	if e == nil {
 		p.c.runs.Add(1)
-		return r.Check(in)
+		return r.Check(in), nil, false
 	}
 	deps := p.deps(r, ns)
 	var slot *crossSlot
@@ -201,7 +209,7 @@ func (p *crossPass) check(r *rules.Rule, in *rules.Input, e *crossEntry, ns stri
 	if slot != nil && slot.deps == deps {
 		if vs, ok := p.revive(slot); ok {
 			p.c.hits.Add(1)
-			return vs
+			return vs, slot, true
 		}
 	}
 	if slot == nil {
@@ -212,7 +220,7 @@ func (p *crossPass) check(r *rules.Rule, in *rules.Input, e *crossEntry, ns stri
 	vs := r.Check(in)
 	slot.deps = deps
 	slot.vs = append([]rules.Violation(nil), vs...)
-	slot.anchors = nil
+	slot.anchors, slot.ps, slot.made = nil, nil, false
 	for i, v := range vs {
 		if v.Object != nil {
 			if slot.anchors == nil {
@@ -222,7 +230,7 @@ func (p *crossPass) check(r *rules.Rule, in *rules.Input, e *crossEntry, ns stri
 			slot.vs[i].Object = nil
 		}
 	}
-	return vs
+	return vs, slot, false
 }
 
 // revive copies a cached result, pointing its anchors at this inventory's

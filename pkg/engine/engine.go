@@ -2,11 +2,9 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"runtime"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -263,10 +261,7 @@ func (e *Engine) NewStream(opts ...StreamOption) *Stream {
 // Add evaluates the per-object rules on o.
 func (s *Stream) Add(o *inventory.Object) {
 	t := newTally()
-	var out []pending
-	for _, r := range s.e.evalObject(s.ctx, &s.e.local, nil, nil, o, &t) {
-		out = append(out, s.e.pending(r))
-	}
+	out := s.e.evalObject(s.ctx, &s.e.local, nil, nil, o, &t)
 	if s.slim {
 		o.Slim(s.e.keep)
 	}
@@ -353,9 +348,7 @@ func (s *Stream) FinishShared(inv *inventory.Inventory) *SharedResult {
 		go func(w int, objs []*inventory.Object) {
 			defer wg.Done()
 			for _, o := range objs {
-				for _, r := range e.evalObject(s.ctx, &e.cross, inv, cp, o, &tallies[w]) {
-					parts[w] = append(parts[w], e.pending(r))
-				}
+				parts[w] = append(parts[w], e.evalObject(s.ctx, &e.cross, inv, cp, o, &tallies[w])...)
 			}
 		}(w, objs[w*chunk:min((w+1)*chunk, len(objs))])
 	}
@@ -372,76 +365,11 @@ func (s *Stream) FinishShared(inv *inventory.Inventory) *SharedResult {
 	return e.finish(kept, s.t, inv)
 }
 
-// raw is a violation with the rule and object it belongs to.
-type raw struct {
-	rule *rules.Rule
-	obj  *inventory.Object
-	v    rules.Violation
-	// namespace is set for namespace rules: their platform status is the
-	// namespace's, not that of the object they are anchored on.
-	namespace string
-}
-
 // tally counts the (rule, object) checks made and the objects checked, for
 // the summary and the score.
 type tally struct {
 	checks  map[api.Severity]int
 	objects int
-}
-
-// evalObject runs d's rules on o; with cp, cross-object rules' violations
-// come from the cache where nothing they read changed.
-func (e *Engine) evalObject(ctx context.Context, d *dispatch, inv *inventory.Inventory, cp *crossPass, o *inventory.Object, t *tally) []raw {
-	var out []raw
-	in := rules.Input{Object: o, Inventory: inv, Settings: &e.settings}
-	entry, entryNS := cp.objectEntry(o)
-	ran := false
-	defer func() {
-		if ran && inv == nil {
-			t.objects++ // counted once, on the per-object pass
-		}
-	}()
-	exp := -1
-	run := func(r *rules.Rule) {
-		if ctx != nil && ctx.Err() != nil {
-			return
-		}
-		ran = true
-		t.checks[r.Severity]++
-		vs := cp.check(r, &in, entry, entryNS)
-		if e.perRule > 0 && len(vs) > e.perRule {
-			more := len(vs) - e.perRule
-			vs = vs[:e.perRule:e.perRule]
-			vs[len(vs)-1].Message += fmt.Sprintf(" (and %d more like it)", more)
-		}
-		for _, v := range vs {
-			if r.SeverityByExposure && inv != nil && v.Severity == nil {
-				if exp < 0 {
-					ns := o.Namespace()
-					if o.GVK.Kind == "Namespace" && o.GVK.Group == "" {
-						ns = o.Name()
-					}
-					exp = int(exposureOf(inv, ns))
-				}
-				v.Severity = exposedSeverity(r.Severity, exposure(exp))
-			}
-			out = append(out, raw{rule: r, obj: o, v: v})
-		}
-	}
-	if o.Workload != nil {
-		in.Workload = o.Workload
-		for _, r := range d.workload {
-			run(r)
-		}
-		in.Workload = nil
-	}
-	for _, r := range d.byKind[o.GroupKind()] {
-		run(r)
-	}
-	for _, r := range d.any {
-		run(r)
-	}
-	return out
 }
 
 func newTally() tally {
@@ -453,46 +381,6 @@ func (t *tally) merge(o tally) {
 		t.checks[k] += v
 	}
 	t.objects += o.objects
-}
-
-// pending converts a violation, applying exceptions (which need the
-// object's annotations, so this happens before the object is slimmed).
-func (e *Engine) pending(r raw) pending {
-	f := e.toFinding(r)
-	if s, note := e.suppression(r, f, e.settings.Now); s != nil {
-		f.Suppressed = s
-	} else if note != "" {
-		f.Note = note
-	}
-	if u := r.obj.Undecoded; len(u) > 0 {
-		// A type error elsewhere in the object is an input error, and this
-		// finding stands; but what the rules did not see is said here.
-		partial := fmt.Sprintf("the object was judged without %s, which did not fit its type (see the input errors)", strings.Join(u, ", "))
-		f.Note = strings.TrimPrefix(f.Note+"; "+partial, "; ")
-	}
-	switch {
-	case r.rule.JudgesPlatform:
-	case r.namespace != "":
-		// A namespace rule about kube-system is the platform's in manifests
-		// too: an addon's manifests do not own kube-system's policies.
-		f.Platform = contains(e.systemNamespaces, r.namespace)
-	default:
-		f.Platform = platform.Object(r.obj) || (e.settings.Live && platform.InSystemNamespace(r.obj, e.systemNamespaces))
-	}
-	p := pending{obj: r.obj, f: &f, covers: r.v.Covers}
-	if p.covers == nil && r.v.Container != "" {
-		p.covers = []string{r.v.Container}
-	}
-	return p
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // finish orders the findings, applies the baseline and summarises.
@@ -564,29 +452,4 @@ func sortPending(ps []pending) []int32 {
 		return a.Message < b.Message
 	})
 	return order
-}
-
-func (e *Engine) toFinding(r raw) api.Finding {
-	key := r.v.Key
-	if key == "" {
-		key = r.v.Field
-	}
-	ref := r.obj.Ref()
-	sev := r.rule.Severity
-	if r.v.Severity != nil {
-		sev = *r.v.Severity
-	}
-	sev = max(sev, r.rule.Floor)
-	return api.Finding{
-		RuleID:      r.rule.ID,
-		Title:       r.rule.Title,
-		Severity:    sev,
-		Category:    r.rule.Category,
-		Message:     r.v.Message,
-		Object:      ref,
-		Container:   r.v.Container,
-		Field:       r.v.Field,
-		Location:    r.obj.LocationOf(r.v.Field),
-		Fingerprint: Fingerprint(r.rule.ID, r.obj.GVK.Group, ref, r.v.Container, key),
-	}
 }

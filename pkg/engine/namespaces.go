@@ -30,7 +30,8 @@ func (e *Engine) evalNamespaces(inv *inventory.Inventory, cp *crossPass, t *tall
 		entry := cp.namespaceEntry(ns, nsObj)
 		for _, r := range e.cross.namespace {
 			t.checks[r.Severity]++
-			for _, v := range cp.check(r, &in, entry, ns) {
+			vs, _, _ := cp.check(r, &in, entry, ns)
+			for _, v := range vs {
 				o := v.Object
 				if o == nil {
 					o = anchor
