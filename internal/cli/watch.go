@@ -93,7 +93,7 @@ one is at or above --fail-on: "did this rollout introduce anything?".`,
 	f.BoolVar(&o.noReports, "no-reports", false, "write no reports (metrics only)")
 	f.IntVar(&o.maxResults, "max-results", 1000, "results per report at most (the summary counts all; reports stay under 1 MiB)")
 	f.DurationVar(&o.fullPass, "full-pass", time.Hour, "evaluate everything at least this often, changes or not")
-	f.DurationVar(&o.debounce, "debounce", 200*time.Millisecond, "gather changes this long before a pass")
+	f.DurationVar(&o.debounce, "debounce", 200*time.Millisecond, "let the first change of a burst wait this long for more before a pass")
 	f.StringVar(&o.metricsAddr, "metrics-addr", "127.0.0.1:9464", "serve Prometheus metrics at http://ADDR/metrics (\"\" for none)")
 	f.BoolVar(&o.profiling, "profiling", false, "also serve Go's profiles (net/http/pprof) at http://ADDR/debug/pprof/ on --metrics-addr; they show the process's memory, keep the address private")
 	f.BoolVar(&o.leaderElect, "leader-elect", false, "only the replica holding a coordination.k8s.io Lease writes reports")

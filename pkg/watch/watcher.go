@@ -27,7 +27,9 @@ type Options struct {
 	Engine func() *engine.Engine
 	// IncludeSecrets watches Secrets (their values are read).
 	IncludeSecrets bool
-	// Debounce is how long changes gather before a pass (default 200 ms).
+	// Debounce is how long the first change of a burst waits for more
+	// before a pass (default 200 ms); a change that waited as long during
+	// the last pass is judged at once.
 	Debounce time.Duration
 	// FullPass is the period of a pass with no change (default 1 h). That
 	// pass re-runs every cross-object rule on every object, so that a
@@ -216,6 +218,17 @@ func (w *Watcher) poke() {
 	}
 }
 
+// sinceFirstChange is how long the oldest change not yet judged has
+// waited (zero when there is none).
+func (w *Watcher) sinceFirstChange() time.Duration {
+	w.changeMu.Lock()
+	defer w.changeMu.Unlock()
+	if w.firstChange.IsZero() {
+		return 0
+	}
+	return time.Since(w.firstChange)
+}
+
 // Run starts the informers, then evaluates after every burst of changes
 // and at least every FullPass, until ctx ends.
 func (w *Watcher) Run(ctx context.Context) error {
@@ -261,13 +274,18 @@ func (w *Watcher) Run(ctx context.Context) error {
 		case <-full.C:
 			w.fullNext.Store(true)
 		case <-w.trigger:
-			// Gather the burst.
-			t := time.NewTimer(w.opts.Debounce)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return nil
-			case <-t.C:
+			// Gather the burst, counted from its first change: changes
+			// that arrived during the last pass have waited already, and
+			// under steady churn a debounce after every pass was a fifth
+			// of the time from change to judged.
+			if wait := w.opts.Debounce - w.sinceFirstChange(); wait > 0 {
+				t := time.NewTimer(wait)
+				select {
+				case <-ctx.Done():
+					t.Stop()
+					return nil
+				case <-t.C:
+				}
 			}
 		}
 		w.pass(ctx)
