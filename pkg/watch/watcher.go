@@ -370,16 +370,14 @@ func (w *Watcher) pass(ctx context.Context) {
 	for _, o := range objs {
 		index[objectName{o.GVK.Kind, o.Namespace(), o.Name()}] = o
 	}
-	failed := make(map[*inventory.Object]bool, len(objs)/2)
+	failed := make(map[objectName]bool, len(objs)/2)
 	for _, f := range res.Findings {
-		if o := index[objectName{f.Object.Kind, f.Object.Namespace, f.Object.Name}]; o != nil {
-			failed[o] = true
-		}
+		failed[objectName{f.Object.Kind, f.Object.Namespace, f.Object.Name}] = true
 	}
 	st.ObjectsPerNamespace = map[string]int{}
 	for _, o := range objs {
 		st.ObjectsPerNamespace[o.Namespace()]++
-		if !failed[o] {
+		if !failed[objectName{o.GVK.Kind, o.Namespace(), o.Name()}] {
 			st.Passed[o.Namespace()]++
 		}
 	}
